@@ -1,0 +1,180 @@
+package io.switchboard;
+
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.switchboard.guard.AccessGuard;
+import io.switchboard.guard.ArgumentGuard;
+import io.switchboard.mcp.Caller;
+import io.switchboard.mcp.McpGateway;
+import io.switchboard.mcp.Notifier;
+import io.switchboard.mcp.TransportSettings;
+import io.switchboard.observe.GatewayHealthCheck;
+import io.switchboard.observe.McpMetrics;
+import io.switchboard.observe.SwitchboardInfo;
+import io.switchboard.observe.Systems;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.health.HealthCheckHelper;
+
+/** The beans of the gateway, wired from application.properties (and the environment it reads). */
+@Configuration
+public class SwitchboardConfiguration implements CamelConfiguration {
+
+    @PropertyInject("switchboard.host")
+    String host;
+    @PropertyInject("switchboard.port")
+    int port;
+    @PropertyInject("switchboard.routes.dir")
+    String routesDir;
+    @PropertyInject(value = "switchboard.mcp.tokens", defaultValue = "")
+    String tokens;
+    @PropertyInject(value = "switchboard.allow.anonymous", defaultValue = "false")
+    boolean allowAnonymous;
+    @PropertyInject(value = "switchboard.mcp.allowed-origins", defaultValue = "")
+    String allowedOrigins;
+    @PropertyInject("switchboard.mcp.max-body-bytes")
+    int maxBodyBytes;
+    @PropertyInject("switchboard.mcp.session-idle-timeout")
+    String sessionIdleTimeout;
+    @PropertyInject("switchboard.mcp.keep-alive-interval")
+    String keepAliveInterval;
+    @PropertyInject("switchboard.mcp.replay-buffer-events")
+    int replayBufferEvents;
+    @PropertyInject("switchboard.mcp.replay-retention")
+    String replayRetention;
+    @PropertyInject("switchboard.mcp.sse-retry-millis")
+    long sseRetryMillis;
+    @PropertyInject("switchboard.mcp.tool-timeout")
+    String toolTimeout;
+    @PropertyInject("switchboard.mcp.rate-limit-per-second")
+    int ratePerSecond;
+    @PropertyInject("switchboard.mcp.worker-threads")
+    int workerThreads;
+    @PropertyInject("switchboard.guard.max-depth")
+    int maxDepth;
+    @PropertyInject("switchboard.guard.max-string-length")
+    int maxStringLength;
+    @PropertyInject("switchboard.guard.max-array-length")
+    int maxArrayLength;
+    @PropertyInject("switchboard.guard.max-object-keys")
+    int maxObjectKeys;
+    @PropertyInject("switchboard.guard.max-json-nesting")
+    int maxJsonNesting;
+
+    // Bean methods call each other; Camel binds each result once, so the instances are memoised here.
+    private PrometheusMeterRegistry meterRegistry;
+    private McpMetrics metrics;
+    private ObjectMapper objectMapper;
+    private McpGateway gateway;
+    private Systems systemRegistry;
+
+    @BindToRegistry("metricsRegistry")
+    public synchronized PrometheusMeterRegistry metricsRegistry() {
+        if (meterRegistry == null) {
+            meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        }
+        return meterRegistry;
+    }
+
+    @BindToRegistry("mcpMetrics")
+    public synchronized McpMetrics mcpMetrics() {
+        if (metrics == null) {
+            metrics = new McpMetrics(metricsRegistry());
+        }
+        return metrics;
+    }
+
+    /** The one ObjectMapper of the MCP side; refuses absurd nesting while parsing, before anything walks it. */
+    @BindToRegistry("mcpObjectMapper")
+    public synchronized ObjectMapper mcpObjectMapper() {
+        if (objectMapper != null) {
+            return objectMapper;
+        }
+        ObjectMapper mapper = JsonMapper.builder()
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .build();
+        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(maxJsonNesting)
+                .maxStringLength(Math.max(maxBodyBytes, 1_000_000))
+                .build());
+        objectMapper = mapper;
+        return mapper;
+    }
+
+    @BindToRegistry("mcpGateway")
+    public synchronized McpGateway mcpGateway() throws Exception {
+        if (gateway != null) {
+            return gateway;
+        }
+        List<String> tokenList = split(tokens);
+        boolean loopback = InetAddress.getByName(host).isLoopbackAddress();
+        if (!loopback && tokenList.isEmpty() && !allowAnonymous) {
+            throw new IllegalStateException("Refusing to listen on " + host + " without SWITCHBOARD_MCP_TOKENS: "
+                    + "anyone who can reach it could use every tool. Configure tokens, bind to 127.0.0.1, "
+                    + "or set SWITCHBOARD_ALLOW_ANONYMOUS=true if a proxy in front authenticates.");
+        }
+        TransportSettings transport = new TransportSettings(maxBodyBytes, duration(sessionIdleTimeout),
+                duration(keepAliveInterval), replayBufferEvents, duration(replayRetention), sseRetryMillis);
+        McpGateway.Settings settings = new McpGateway.Settings(port, transport, duration(toolTimeout), workerThreads,
+                Path.of(routesDir), Versions.switchboard(),
+                "Switchboard bridges XMPP, Mattermost, MQTT, Bindery and an agent broker. Tools are prefixed by system; "
+                        + "call switchboard_info to see which systems are configured and connected.");
+        ArgumentGuard argumentGuard = new ArgumentGuard(maxDepth, maxStringLength, maxArrayLength, maxObjectKeys);
+        AccessGuard accessGuard = new AccessGuard(tokenList, loopback, split(allowedOrigins), ratePerSecond, mcpMetrics());
+        gateway = new McpGateway(settings, mcpObjectMapper(), argumentGuard, accessGuard, mcpMetrics());
+        return gateway;
+    }
+
+    @BindToRegistry("mcpNotifier")
+    public Notifier mcpNotifier() throws Exception {
+        return mcpGateway().notifier();
+    }
+
+    /** The bean tool routes call as {@code mcp}: progress, logging, sampling, elicitation. */
+    @BindToRegistry("mcp")
+    public Caller mcp() throws Exception {
+        return new Caller(mcpGateway().notifier(), mcpObjectMapper(), duration(toolTimeout));
+    }
+
+    @BindToRegistry("systems")
+    public synchronized Systems systems(CamelContext camelContext) {
+        if (systemRegistry == null) {
+            systemRegistry = new Systems(camelContext);
+        }
+        return systemRegistry;
+    }
+
+    @BindToRegistry("switchboardInfo")
+    public SwitchboardInfo switchboardInfo(CamelContext camelContext) throws Exception {
+        return new SwitchboardInfo(Versions.switchboard(), Versions.PROTOCOLS, systems(camelContext), mcpGateway());
+    }
+
+    @Override
+    public void configure(CamelContext camelContext) throws Exception {
+        McpGateway gateway = camelContext.getRegistry().lookupByNameAndType("mcpGateway", McpGateway.class);
+        camelContext.addService(gateway);
+        // Mounts /mcp once Camel's HTTP server, started by its own startup listener, exists.
+        camelContext.addStartupListener(gateway);
+        HealthCheckHelper.getHealthCheckRegistry(camelContext).register(new GatewayHealthCheck(gateway));
+    }
+
+    private static List<String> split(String csv) {
+        return csv == null ? List.of() : Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static Duration duration(String value) {
+        return Duration.parse(value.trim());
+    }
+}

@@ -1,0 +1,73 @@
+package io.switchboard.mcp;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.util.TimeUtils;
+
+/**
+ * What an {@code *.mcp.yaml} file next to a route file declares: the tools, resources, prompts and
+ * completions MCP clients see, each pointing at the {@code direct:} route that does the work.
+ * Camel's YAML DSL has no route properties, so the MCP face of a route sits beside it.
+ */
+public final class Declarations {
+
+    private Declarations() {
+    }
+
+    /** One {@code *.mcp.yaml} file. */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record File(List<Tool> tools, List<Resource> resources, List<Prompt> prompts, List<Completion> completions) {
+        public File {
+            tools = tools == null ? List.of() : tools;
+            resources = resources == null ? List.of() : resources;
+            prompts = prompts == null ? List.of() : prompts;
+            completions = completions == null ? List.of() : completions;
+        }
+    }
+
+    public record Tool(String name, String originName, String route, String title, String description,
+                       Map<String, Object> annotations, Map<String, Object> inputSchema,
+                       Map<String, Object> outputSchema, String timeout, String result) {
+
+        public String routeUri() {
+            return route != null ? route : "direct:" + name;
+        }
+
+        /** The name on a system's own endpoint: the origin project's name where it differs. */
+        public String systemName() {
+            return originName != null ? originName : name;
+        }
+
+        public boolean returnsContent() {
+            return "content".equalsIgnoreCase(result);
+        }
+
+        public Duration timeoutOr(Duration fallback) {
+            if (timeout == null || timeout.isBlank()) {
+                return fallback;
+            }
+            return timeout.startsWith("P") ? Duration.parse(timeout) : Duration.ofMillis(TimeUtils.toMilliSeconds(timeout));
+        }
+    }
+
+    public record Resource(String uri, String uriTemplate, String name, String title, String description,
+                           String mimeType, String route) {
+        public boolean isTemplate() {
+            return uriTemplate != null;
+        }
+    }
+
+    public record Prompt(String name, String title, String description, List<PromptArgument> arguments, String route) {
+        public Prompt {
+            arguments = arguments == null ? List.of() : arguments;
+        }
+    }
+
+    public record PromptArgument(String name, String title, String description, Boolean required) {
+    }
+
+    public record Completion(Map<String, String> ref, String route) {
+    }
+}

@@ -1,0 +1,43 @@
+package io.switchboard.mcp;
+
+import io.modelcontextprotocol.spec.McpSchema;
+import java.util.Collection;
+import java.util.function.Supplier;
+import reactor.core.publisher.Flux;
+
+/**
+ * How the systems push to MCP clients: to the subscribers of a resource, to one session, or as a
+ * log line to every session whose logging level admits it. Fire and forget: a client that is gone
+ * must never hold up the system that notifies.
+ */
+public final class Notifier {
+
+    private final Supplier<Collection<McpEndpoint>> endpoints;
+
+    Notifier(Supplier<Collection<McpEndpoint>> endpoints) {
+        this.endpoints = endpoints;
+    }
+
+    /** notifications/resources/updated to every session subscribed to {@code uri}. */
+    public void resourceUpdated(String uri) {
+        Flux.fromIterable(endpoints.get())
+                .flatMap(e -> e.server().notifyResourcesUpdated(new McpSchema.ResourcesUpdatedNotification(uri))
+                        .onErrorResume(x -> reactor.core.publisher.Mono.empty()))
+                .subscribe();
+    }
+
+    /** A notification to one session, on whichever endpoint it lives. */
+    public void toSession(String sessionId, String method, Object params) {
+        Flux.fromIterable(endpoints.get())
+                .flatMap(e -> e.transport().notifyClient(sessionId, method, params)
+                        .onErrorResume(x -> reactor.core.publisher.Mono.empty()))
+                .subscribe();
+    }
+
+    /** notifications/message to every session that wants this level. */
+    public void log(McpSchema.LoggingLevel level, String logger, Object data) {
+        McpSchema.LoggingMessageNotification n = McpSchema.LoggingMessageNotification.builder()
+                .level(level).logger(logger).data(String.valueOf(data)).build();
+        Flux.fromIterable(endpoints.get()).flatMap(e -> e.transport().logToAll(n)).subscribe();
+    }
+}

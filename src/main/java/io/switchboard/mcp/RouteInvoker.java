@@ -1,0 +1,53 @@
+package io.switchboard.mcp;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Runs a {@code direct:} route for an MCP request on a bounded worker pool, never on the HTTP
+ * event loop: routes may block (databases, remote systems). A full pool answers at once with a
+ * RejectedExecutionException, which the caller reports as {@code queue_full}.
+ */
+public final class RouteInvoker {
+
+    private final CamelContext camel;
+    private final ProducerTemplate template;
+    private final Scheduler workers;
+
+    public RouteInvoker(CamelContext camel, ExecutorService workerPool) {
+        this.camel = camel;
+        this.template = camel.createProducerTemplate();
+        this.workers = Schedulers.fromExecutorService(workerPool, "mcp-routes");
+    }
+
+    public Endpoint endpoint(String uri) {
+        return camel.getEndpoint(uri);
+    }
+
+    /** Sends {@code body} with {@code headers} into the route; the Mono carries the finished exchange. */
+    public Mono<Exchange> call(Endpoint endpoint, Object body, Map<String, Object> headers, CallContext call,
+                               Duration timeout) {
+        return Mono.fromCallable(() -> template.send(endpoint, ex -> {
+                    ex.getMessage().setBody(body);
+                    ex.getMessage().getHeaders().putAll(headers);
+                    if (call != null) {
+                        ex.setProperty(CallContext.PROPERTY, call);
+                    }
+                }))
+                .subscribeOn(workers)
+                .timeout(timeout);
+    }
+
+    public void close() throws Exception {
+        template.close();
+        workers.dispose();
+    }
+}

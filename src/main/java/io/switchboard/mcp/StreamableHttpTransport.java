@@ -1,0 +1,433 @@
+package io.switchboard.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Scheduler;
+import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpStreamableServerSession;
+import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
+import io.modelcontextprotocol.spec.ProtocolVersions;
+import io.switchboard.guard.AccessGuard;
+import io.switchboard.observe.McpMetrics;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * MCP Streamable HTTP (2025-11-25 and earlier) for one endpoint path, served on Camel's Vert.x
+ * router: POST carries client messages, GET opens the session's listening stream (or resumes a
+ * dropped stream with {@code Last-Event-ID}), DELETE ends the session. The SDK's session does the
+ * protocol; this class does HTTP, sessions, streams and resumability.
+ *
+ * <p>Runs on the event loop and never blocks it: SDK handlers that do work (tool routes) move to
+ * worker threads themselves.
+ */
+public final class StreamableHttpTransport implements McpStreamableServerTransportProvider {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamableHttpTransport.class);
+    static final String PROTOCOL_HEADER = "MCP-Protocol-Version";
+    /** The version a client that sends no header is assumed to speak (spec: 2025-03-26). */
+    private static final String DEFAULT_PROTOCOL = ProtocolVersions.MCP_2025_03_26;
+    private static final List<String> PROTOCOLS = List.of(ProtocolVersions.MCP_2025_11_25,
+            ProtocolVersions.MCP_2025_06_18, ProtocolVersions.MCP_2025_03_26, ProtocolVersions.MCP_2024_11_05);
+
+    private final String endpoint;
+    private final ObjectMapper objectMapper;
+    private final McpJsonMapper jsonMapper;
+    private final TransportSettings settings;
+    private final McpMetrics metrics;
+    private final Cache<String, ClientSession> sessions;
+    private volatile McpStreamableServerSession.Factory sessionFactory;
+    private volatile boolean closing;
+
+    public StreamableHttpTransport(String endpoint, ObjectMapper objectMapper, McpJsonMapper jsonMapper,
+                                   TransportSettings settings, McpMetrics metrics) {
+        this.endpoint = endpoint;
+        this.objectMapper = objectMapper;
+        this.jsonMapper = jsonMapper;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.sessions = Caffeine.newBuilder()
+                .expireAfterAccess(settings.sessionIdleTimeout())
+                .scheduler(Scheduler.systemScheduler())
+                .removalListener((String id, ClientSession s, RemovalCause cause) -> {
+                    if (s != null && cause.wasEvicted()) {
+                        LOG.info("Session {} on {} evicted after {} idle", id, endpoint, settings.sessionIdleTimeout());
+                        s.closeAll();
+                        s.sdkSession().closeGracefully().subscribe(v -> { }, e -> { });
+                    }
+                })
+                .build();
+        metrics.sessionsGauge(endpoint, () -> sessions.estimatedSize());
+        metrics.streamsGauge(endpoint, () -> sessions.asMap().values().stream().mapToLong(ClientSession::openConnections).sum());
+    }
+
+    public String endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public List<String> protocolVersions() {
+        return PROTOCOLS;
+    }
+
+    @Override
+    public void setSessionFactory(McpStreamableServerSession.Factory sessionFactory) {
+        this.sessionFactory = sessionFactory;
+    }
+
+    @Override
+    public Mono<Void> notifyClients(String method, Object params) {
+        return Flux.fromIterable(List.copyOf(sessions.asMap().values()))
+                .flatMap(s -> s.sdkSession().sendNotification(method, params).onErrorResume(e -> Mono.empty()))
+                .then();
+    }
+
+    @Override
+    public Mono<Void> notifyClient(String sessionId, String method, Object params) {
+        ClientSession s = sessions.getIfPresent(sessionId);
+        return s == null ? Mono.empty() : s.sdkSession().sendNotification(method, params);
+    }
+
+    /** A log line to every session whose logging level lets it through. */
+    Mono<Void> logToAll(McpSchema.LoggingMessageNotification notification) {
+        return Flux.fromIterable(List.copyOf(sessions.asMap().values()))
+                .filter(s -> s.sdkSession().isNotificationForLevelAllowed(notification.level()))
+                .flatMap(s -> s.sdkSession().sendNotification(McpSchema.METHOD_NOTIFICATION_MESSAGE, notification)
+                        .onErrorResume(e -> Mono.empty()))
+                .then();
+    }
+
+    /** Closes the POST stream that carries {@code requestStreamOwner}'s current call (SEP-1699 polling). */
+    boolean closeStreamOf(String sessionId, String streamId) {
+        ClientSession s = sessions.getIfPresent(sessionId);
+        SseStream stream = s == null ? null : s.stream(streamId);
+        if (stream == null) {
+            return false;
+        }
+        stream.closeConnection();
+        return true;
+    }
+
+    int sessionCount() {
+        return (int) sessions.estimatedSize();
+    }
+
+    /** Keeps idle SSE connections open and their sessions alive. */
+    void keepAlive() {
+        for (ClientSession s : sessions.asMap().values()) {
+            boolean attached = false;
+            for (SseStream stream : s.streams()) {
+                if (stream.isAttached()) {
+                    stream.keepAlive();
+                    attached = true;
+                }
+            }
+            if (attached) {
+                sessions.getIfPresent(s.id());
+            }
+        }
+    }
+
+    @Override
+    public Mono<Void> closeGracefully() {
+        return Mono.fromRunnable(() -> {
+            closing = true;
+            for (ClientSession s : List.copyOf(sessions.asMap().values())) {
+                s.closeAll();
+                s.sdkSession().closeGracefully().subscribe(v -> { }, e -> { });
+            }
+            sessions.invalidateAll();
+        });
+    }
+
+    // ---------------------------------------------------------------- HTTP
+
+    /** The Vert.x handler for this endpoint's path; access checks and body limits ran before it. */
+    public void handle(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        if (closing) {
+            error(ctx, 503, -32000, "Server is shutting down");
+            return;
+        }
+        String version = req.getHeader(PROTOCOL_HEADER);
+        if (version != null && !PROTOCOLS.contains(version)) {
+            error(ctx, 400, -32600, "Unsupported MCP-Protocol-Version: " + AccessGuard.printable(version)
+                    + "; supported: " + String.join(", ", PROTOCOLS));
+            return;
+        }
+        switch (req.method().name()) {
+            case "POST" -> handlePost(ctx);
+            case "GET" -> handleGet(ctx);
+            case "DELETE" -> handleDelete(ctx);
+            default -> {
+                ctx.response().putHeader("Allow", "GET, POST, DELETE");
+                error(ctx, 405, -32000, "Method not allowed");
+            }
+        }
+    }
+
+    private void handlePost(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        String accept = req.getHeader("Accept");
+        if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream")) {
+            error(ctx, 406, -32000, "Not Acceptable: the client must accept both application/json and text/event-stream");
+            return;
+        }
+        String contentType = req.getHeader("Content-Type");
+        if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
+            error(ctx, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+            return;
+        }
+        Buffer body = ctx.body().buffer();
+        if (body == null || body.length() == 0) {
+            error(ctx, 400, -32700, "Parse error: empty body");
+            return;
+        }
+        JsonNode node;
+        try {
+            node = objectMapper.readTree(body.getBytes());
+        } catch (Exception e) {
+            metrics.rejected("parse_error");
+            error(ctx, 400, -32700, "Parse error: the body is not valid JSON, or nests too deeply");
+            return;
+        }
+        if (node == null || node.isArray()) {
+            error(ctx, 400, -32600, "Invalid Request: send one JSON-RPC message per POST (batches are not supported)");
+            return;
+        }
+        if (!(node instanceof ObjectNode obj) || !"2.0".equals(obj.path("jsonrpc").asText())) {
+            error(ctx, 400, -32600, "Invalid Request: not a JSON-RPC 2.0 message");
+            return;
+        }
+        McpSchema.JSONRPCMessage message;
+        try {
+            message = toMessage(obj);
+        } catch (Exception e) {
+            error(ctx, 400, -32600, "Invalid Request: not a JSON-RPC 2.0 request, notification or response");
+            return;
+        }
+        if (message instanceof McpSchema.JSONRPCRequest request && McpSchema.METHOD_INITIALIZE.equals(request.method())) {
+            initialize(ctx, request);
+            return;
+        }
+        ClientSession session = session(ctx);
+        if (session == null) {
+            return;
+        }
+        McpTransportContext transportContext = transportContext(ctx, session);
+        if (message instanceof McpSchema.JSONRPCRequest request) {
+            metrics.rpc(endpoint, request.method());
+            SseStream stream = new SseStream(SseStream.Kind.POST, session, jsonMapper, settings.replayBufferEvents(),
+                    Vertx.currentContext(), ctx.response());
+            session.register(stream);
+            long started = System.nanoTime();
+            session.sdkSession().responseStream(request, stream)
+                    .contextWrite(c -> c.put(McpTransportContext.KEY, transportContext)
+                            .put(StreamKey.class, new StreamKey(endpoint, session.id(), stream.id())))
+                    .doFinally(s -> metrics.requestDuration(endpoint, request.method(), System.nanoTime() - started))
+                    .subscribe(v -> { }, e -> {
+                        LOG.warn("Request {} on session {} failed in the transport: {}", request.method(), session.id(), e.toString());
+                        stream.close();
+                    });
+        } else if (message instanceof McpSchema.JSONRPCNotification notification) {
+            metrics.rpc(endpoint, notification.method());
+            Context vctx = Vertx.currentContext();
+            session.sdkSession().accept(notification)
+                    .contextWrite(c -> c.put(McpTransportContext.KEY, transportContext))
+                    .doOnError(e -> LOG.debug("Notification {} failed: {}", notification.method(), e.toString()))
+                    .doFinally(s -> vctx.runOnContext(v -> accepted(ctx)))
+                    .subscribe(v -> { }, e -> { });
+        } else if (message instanceof McpSchema.JSONRPCResponse response) {
+            Context vctx = Vertx.currentContext();
+            session.sdkSession().accept(response)
+                    .contextWrite(c -> c.put(McpTransportContext.KEY, transportContext))
+                    .doOnError(e -> LOG.debug("Unexpected response from session {}: {}", session.id(), e.toString()))
+                    .doFinally(s -> vctx.runOnContext(v -> accepted(ctx)))
+                    .subscribe(v -> { }, e -> { });
+        }
+    }
+
+    private void initialize(RoutingContext ctx, McpSchema.JSONRPCRequest request) {
+        metrics.rpc(endpoint, request.method());
+        McpSchema.InitializeRequest init;
+        try {
+            init = jsonMapper.convertValue(request.params(), McpSchema.InitializeRequest.class);
+        } catch (Exception e) {
+            errorWithId(ctx, 400, request.id(), -32602, "Invalid params for initialize");
+            return;
+        }
+        if (init == null || init.protocolVersion() == null) {
+            errorWithId(ctx, 400, request.id(), -32602, "Invalid params for initialize: protocolVersion is required");
+            return;
+        }
+        McpStreamableServerSession.McpStreamableServerSessionInit started = sessionFactory.startSession(init);
+        ClientSession session = new ClientSession(started.session(), init.protocolVersion(), settings,
+                () -> sessions.getIfPresent(started.session().getId()));
+        Context vctx = Vertx.currentContext();
+        started.initResult().subscribe(result -> {
+            session.protocolVersion(result.protocolVersion());
+            sessions.put(session.id(), session);
+            String json;
+            try {
+                json = jsonMapper.writeValueAsString(McpSchema.JSONRPCResponse.result(request.id(), result));
+            } catch (Exception e) {
+                vctx.runOnContext(v -> errorWithId(ctx, 500, request.id(), -32603, "Internal error"));
+                return;
+            }
+            vctx.runOnContext(v -> {
+                HttpServerResponse r = ctx.response();
+                if (r.closed() || r.ended()) {
+                    return;
+                }
+                session.putSessionHeader(r);
+                r.putHeader("Content-Type", "application/json");
+                r.end(json);
+            });
+        }, e -> {
+            LOG.warn("Initialize failed: {}", e.toString());
+            vctx.runOnContext(v -> errorWithId(ctx, 400, request.id(), -32602, "Initialize failed"));
+        });
+    }
+
+    private void handleGet(RoutingContext ctx) {
+        if (!accepts(ctx.request().getHeader("Accept"), "text/event-stream")) {
+            error(ctx, 406, -32000, "Not Acceptable: the client must accept text/event-stream");
+            return;
+        }
+        ClientSession session = session(ctx);
+        if (session == null) {
+            return;
+        }
+        String lastEventId = ctx.request().getHeader("Last-Event-ID");
+        if (lastEventId != null) {
+            resume(ctx, session, lastEventId);
+            return;
+        }
+        SseStream current = session.listening();
+        if (current != null && current.isAttached() && !current.isCompleted()) {
+            error(ctx, 409, -32000, "Conflict: this session already has a listening stream");
+            return;
+        }
+        SseStream stream = new SseStream(SseStream.Kind.LISTENING, session, jsonMapper, settings.replayBufferEvents(),
+                Vertx.currentContext(), ctx.response());
+        session.register(stream);
+        session.sdkSession().listeningStream(stream);
+        stream.open();
+        metrics.rpc(endpoint, "GET");
+    }
+
+    private void resume(RoutingContext ctx, ClientSession session, String lastEventId) {
+        int sep = lastEventId.lastIndexOf('_');
+        SseStream stream = sep > 0 ? session.stream(lastEventId.substring(0, sep)) : null;
+        long lastSeq;
+        try {
+            lastSeq = sep > 0 ? Long.parseLong(lastEventId.substring(sep + 1)) : -1;
+        } catch (NumberFormatException e) {
+            lastSeq = -1;
+        }
+        if (stream == null || lastSeq < 0) {
+            error(ctx, 404, -32000, "Unknown or expired Last-Event-ID; open a new stream without it");
+            return;
+        }
+        if (!stream.resume(lastSeq, Vertx.currentContext(), ctx.response())) {
+            error(ctx, 410, -32000, "Events after this Last-Event-ID are no longer buffered");
+            return;
+        }
+        if (stream.kind() == SseStream.Kind.LISTENING && session.listening() != stream) {
+            session.register(stream);
+            session.sdkSession().listeningStream(stream);
+        }
+        metrics.rpc(endpoint, "GET-resume");
+    }
+
+    private void handleDelete(RoutingContext ctx) {
+        ClientSession session = session(ctx);
+        if (session == null) {
+            return;
+        }
+        sessions.invalidate(session.id());
+        session.closeAll();
+        Context vctx = Vertx.currentContext();
+        session.sdkSession().delete().subscribe(v -> { },
+                e -> vctx.runOnContext(x -> ctx.response().setStatusCode(200).end()),
+                () -> vctx.runOnContext(x -> ctx.response().setStatusCode(200).end()));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private ClientSession session(RoutingContext ctx) {
+        String id = ctx.request().getHeader(ClientSession.SESSION_HEADER);
+        if (id == null || id.isBlank()) {
+            error(ctx, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
+            return null;
+        }
+        ClientSession session = sessions.getIfPresent(id);
+        if (session == null) {
+            error(ctx, 404, -32001, "Session not found; initialize a new session");
+            return null;
+        }
+        return session;
+    }
+
+    private McpSchema.JSONRPCMessage toMessage(ObjectNode obj) throws Exception {
+        if (obj.hasNonNull("method")) {
+            return obj.has("id") ? objectMapper.treeToValue(obj, McpSchema.JSONRPCRequest.class)
+                    : objectMapper.treeToValue(obj, McpSchema.JSONRPCNotification.class);
+        }
+        if (obj.has("id") && (obj.has("result") || obj.has("error"))) {
+            return objectMapper.treeToValue(obj, McpSchema.JSONRPCResponse.class);
+        }
+        throw new IllegalArgumentException("not a JSON-RPC message");
+    }
+
+    private static McpTransportContext transportContext(RoutingContext ctx, ClientSession session) {
+        return McpTransportContext.create(Map.of(
+                "sessionId", session.id(),
+                "client", AccessGuard.clientKey(ctx),
+                "requestId", UUID.randomUUID().toString()));
+    }
+
+    private static boolean accepts(String accept, String type) {
+        if (accept == null) {
+            return false;
+        }
+        String a = accept.toLowerCase();
+        return a.contains(type) || a.contains("*/*");
+    }
+
+    private static void accepted(RoutingContext ctx) {
+        if (!ctx.response().ended()) {
+            ctx.response().setStatusCode(202).end();
+        }
+    }
+
+    private void error(RoutingContext ctx, int status, int code, String message) {
+        errorWithId(ctx, status, null, code, message);
+    }
+
+    private void errorWithId(RoutingContext ctx, int status, Object id, int code, String message) {
+        metrics.httpError(endpoint, status);
+        AccessGuard.jsonRpcError(ctx, status, id, code, message);
+    }
+
+    /** Which POST stream a request runs on, readable by handlers from the Reactor context. */
+    record StreamKey(String endpoint, String sessionId, String streamId) {
+    }
+}

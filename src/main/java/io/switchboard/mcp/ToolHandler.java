@@ -1,0 +1,206 @@
+package io.switchboard.mcp;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import io.modelcontextprotocol.server.McpAsyncServerExchange;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.switchboard.guard.ArgumentGuard;
+import io.switchboard.guard.ErrorCode;
+import io.switchboard.guard.ErrorEnvelope;
+import io.switchboard.observe.McpMetrics;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * One tool call, start to finish: arguments coerced (an object argument may arrive as a JSON
+ * string), guarded, validated against the tool's schema, then the tool's route runs off the event
+ * loop under a timeout; its body becomes structured content, any failure an error envelope.
+ */
+final class ToolHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ToolHandler.class);
+    private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
+    };
+    static final String TOOL_HEADER = "McpToolName";
+    static final String SESSION_HEADER = "McpSessionId";
+
+    private final Declarations.Tool tool;
+    private final Endpoint endpoint;
+    private final Schema inputSchema;
+    private final Duration timeout;
+    private final ObjectMapper mapper;
+    private final ArgumentGuard guard;
+    private final RouteInvoker invoker;
+    private final McpMetrics metrics;
+    private final StreamCloser streamCloser;
+
+    /** Closes the POST stream a call runs on (the endpoint's transport knows it). */
+    interface StreamCloser {
+        boolean close(StreamableHttpTransport.StreamKey key);
+    }
+
+    ToolHandler(Declarations.Tool tool, Endpoint endpoint, Schema inputSchema, Duration timeout, ObjectMapper mapper,
+                ArgumentGuard guard, RouteInvoker invoker, McpMetrics metrics, StreamCloser streamCloser) {
+        this.tool = tool;
+        this.endpoint = endpoint;
+        this.inputSchema = inputSchema;
+        this.timeout = timeout;
+        this.mapper = mapper;
+        this.guard = guard;
+        this.invoker = invoker;
+        this.metrics = metrics;
+        this.streamCloser = streamCloser;
+    }
+
+    Mono<McpSchema.CallToolResult> call(McpAsyncServerExchange exchange, McpSchema.CallToolRequest request) {
+        return Mono.deferContextual(reactorContext -> {
+            long started = System.nanoTime();
+            String correlationId = UUID.randomUUID().toString();
+            Map<String, Object> args = coerce(request.arguments());
+            Optional<String> violation = guard.check(args).or(() -> validate(args));
+            if (violation.isPresent()) {
+                return Mono.just(finish(started, ErrorEnvelope.of(ErrorCode.VALIDATION_ERROR, violation.get(), tool.name(),
+                        List.of("Check the arguments against the tool's input schema"), correlationId)));
+            }
+            StreamableHttpTransport.StreamKey key = reactorContext.getOrDefault(StreamableHttpTransport.StreamKey.class, null);
+            CallContext call = new CallContext(exchange, request.progressToken(),
+                    () -> { if (key != null) { streamCloser.close(key); } });
+            Map<String, Object> headers = Map.of(TOOL_HEADER, tool.name(), SESSION_HEADER, exchange.sessionId());
+            return invoker.call(endpoint, args, headers, call, timeout)
+                    .map(ex -> toResult(ex, started, correlationId))
+                    .onErrorResume(e -> Mono.just(failure(e, started, correlationId)));
+        });
+    }
+
+    private Map<String, Object> coerce(Map<String, Object> arguments) {
+        Map<String, Object> args = arguments == null ? new LinkedHashMap<>() : new LinkedHashMap<>(arguments);
+        Object props = tool.inputSchema() == null ? null : tool.inputSchema().get("properties");
+        if (props instanceof Map<?, ?> properties) {
+            for (Map.Entry<String, Object> e : args.entrySet()) {
+                if (e.getValue() instanceof String s && properties.get(e.getKey()) instanceof Map<?, ?> p) {
+                    Object type = p.get("type");
+                    boolean wantsStructure = "object".equals(type) || "array".equals(type);
+                    String trimmed = s.trim();
+                    if (wantsStructure && (trimmed.startsWith("{") || trimmed.startsWith("["))) {
+                        try {
+                            e.setValue(mapper.readValue(trimmed, Object.class));
+                        } catch (Exception ignored) {
+                            // Left as a string: schema validation reports the wrong type.
+                        }
+                    }
+                }
+            }
+        }
+        return args;
+    }
+
+    private Optional<String> validate(Map<String, Object> args) {
+        if (inputSchema == null) {
+            return Optional.empty();
+        }
+        JsonNode node = mapper.valueToTree(args);
+        List<Error> errors = inputSchema.validate(node);
+        if (errors.isEmpty()) {
+            return Optional.empty();
+        }
+        StringBuilder sb = new StringBuilder("Invalid arguments: ");
+        for (int i = 0; i < Math.min(errors.size(), 5); i++) {
+            if (i > 0) {
+                sb.append("; ");
+            }
+            sb.append(errors.get(i).toString());
+        }
+        return Optional.of(sb.toString());
+    }
+
+    private McpSchema.CallToolResult toResult(Exchange ex, long started, String correlationId) {
+        if (ex.getException() != null) {
+            return failure(ex.getException(), started, correlationId);
+        }
+        Object body = ex.getMessage().getBody();
+        if (tool.returnsContent()) {
+            McpSchema.CallToolResult result = body instanceof McpSchema.CallToolResult r ? r
+                    : mapper.convertValue(body instanceof String s ? readTree(s) : body, McpSchema.CallToolResult.class);
+            metrics.toolCall(tool.name(), System.nanoTime() - started, Boolean.TRUE.equals(result.isError()) ? "tool_error" : null);
+            return result;
+        }
+        Map<String, Object> structured = structured(body);
+        metrics.toolCall(tool.name(), System.nanoTime() - started, null);
+        return McpSchema.CallToolResult.builder()
+                .structuredContent(structured)
+                .addTextContent(write(structured))
+                .isError(false)
+                .build();
+    }
+
+    private McpSchema.CallToolResult failure(Throwable e, long started, String correlationId) {
+        ErrorEnvelope envelope = ErrorEnvelope.fromThrowable(e, tool.name(), correlationId);
+        if (envelope.code() == ErrorCode.INTERNAL_ERROR) {
+            LOG.warn("Tool {} failed [{}]", tool.name(), correlationId, e);
+        } else {
+            LOG.info("Tool {} answered {} [{}]: {}", tool.name(), envelope.code().code(), correlationId, e.toString());
+        }
+        return finish(started, envelope);
+    }
+
+    private McpSchema.CallToolResult finish(long started, ErrorEnvelope envelope) {
+        metrics.toolCall(tool.name(), System.nanoTime() - started, envelope.code().code());
+        Map<String, Object> body = envelope.toMap();
+        return McpSchema.CallToolResult.builder()
+                .structuredContent(body)
+                .addTextContent(write(body))
+                .isError(true)
+                .build();
+    }
+
+    /** Structured content must be a JSON object: objects pass, anything else is wrapped as {result}. */
+    private Map<String, Object> structured(Object body) {
+        if (body == null) {
+            return new LinkedHashMap<>();
+        }
+        Object value = body instanceof String s ? readTree(s) : body;
+        if (value instanceof Map || (value != null && !(value instanceof JsonNode) && !(value instanceof Iterable)
+                && !(value instanceof CharSequence) && !(value instanceof Number) && !(value instanceof Boolean)
+                && !value.getClass().isArray())) {
+            return mapper.convertValue(value, MAP);
+        }
+        if (value instanceof JsonNode n && n.isObject()) {
+            return mapper.convertValue(n, MAP);
+        }
+        Map<String, Object> wrapped = new LinkedHashMap<>();
+        wrapped.put("result", value instanceof JsonNode n ? mapper.convertValue(n, Object.class) : value);
+        return wrapped;
+    }
+
+    private Object readTree(String s) {
+        String t = s.trim();
+        if (t.startsWith("{") || t.startsWith("[")) {
+            try {
+                return mapper.readTree(t);
+            } catch (Exception e) {
+                return s;
+            }
+        }
+        return s;
+    }
+
+    private String write(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (Exception e) {
+            return "{}";
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.switchboard.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * MCP metrics in the registry Camel exposes at /observe/metrics: requests by endpoint and
+ * method, tool calls by tool and outcome with latency histograms, errors by code, rejected
+ * requests by reason, and the live sessions and SSE connections of each endpoint.
+ */
+public final class McpMetrics {
+
+    private final MeterRegistry registry;
+
+    public McpMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public void rpc(String endpoint, String method) {
+        Counter.builder("mcp.requests").description("MCP messages received, by JSON-RPC method")
+                .tag("endpoint", endpoint).tag("method", method).register(registry).increment();
+    }
+
+    public void requestDuration(String endpoint, String method, long nanos) {
+        Timer.builder("mcp.request.duration").description("Time from receiving an MCP request to its response")
+                .tag("endpoint", endpoint).tag("method", method)
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** One tool call; {@code errorCode} is null when it succeeded. */
+    public void toolCall(String tool, long nanos, String errorCode) {
+        Timer.builder("mcp.tool.duration").description("Tool call latency, by tool and outcome")
+                .tag("tool", tool).tag("outcome", errorCode == null ? "success" : "error")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        if (errorCode != null) {
+            Counter.builder("mcp.tool.errors").description("Failed tool calls, by tool and error code")
+                    .tag("tool", tool).tag("code", errorCode).register(registry).increment();
+        }
+    }
+
+    public void httpError(String endpoint, int status) {
+        Counter.builder("mcp.http.errors").description("MCP HTTP requests answered with an error status")
+                .tag("endpoint", endpoint).tag("status", Integer.toString(status)).register(registry).increment();
+    }
+
+    public void rejected(String reason) {
+        Counter.builder("mcp.rejected").description("Requests refused by the guard, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
+    public void sessionsGauge(String endpoint, Supplier<Number> count) {
+        Gauge.builder("mcp.sessions", count).description("Live MCP sessions").tag("endpoint", endpoint).register(registry);
+    }
+
+    public void streamsGauge(String endpoint, Supplier<Number> count) {
+        Gauge.builder("mcp.sse.connections", count).description("Open SSE connections").tag("endpoint", endpoint).register(registry);
+    }
+}

@@ -1,0 +1,50 @@
+package io.switchboard.observe;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Supplier;
+import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckHelper;
+import org.apache.camel.health.HealthCheckRegistry;
+
+/**
+ * The systems Switchboard bridges (XMPP, Mattermost, MQTT, Bindery, broker) and their state, as
+ * each system reports it. Feeds switchboard_info and one readiness check per system: a system
+ * that is configured but unreachable makes Switchboard not ready; one not configured does not.
+ */
+public final class Systems {
+
+    /** Connection states, as the spec names them. */
+    public enum State { NOT_CONFIGURED, DISCONNECTED, CONNECTING, CONNECTED, RECONNECTING, FAILED }
+
+    public record Status(String name, boolean configured, State state, String detail) {
+        public boolean healthy() {
+            return !configured || state == State.CONNECTED;
+        }
+
+        public Map<String, Object> toMap() {
+            return Map.of("configured", configured, "state", state.name().toLowerCase(), "detail", detail == null ? "" : detail);
+        }
+    }
+
+    private final CamelContext camel;
+    private final Map<String, Supplier<Status>> probes = new ConcurrentSkipListMap<>();
+
+    public Systems(CamelContext camel) {
+        this.camel = camel;
+    }
+
+    /** A system says how to ask for its state; a readiness check named after it appears. */
+    public void register(String name, Supplier<Status> probe) {
+        probes.put(name, probe);
+        HealthCheckRegistry registry = HealthCheckHelper.getHealthCheckRegistry(camel);
+        if (registry != null) {
+            registry.register(new SystemHealthCheck(name, probe));
+        }
+    }
+
+    public List<Status> all() {
+        return probes.values().stream().map(Supplier::get).toList();
+    }
+}
