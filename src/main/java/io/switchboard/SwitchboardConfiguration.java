@@ -4,8 +4,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.guard.AccessGuard;
 import io.switchboard.guard.ArgumentGuard;
 import io.switchboard.mcp.Caller;
@@ -74,24 +73,15 @@ public class SwitchboardConfiguration implements CamelConfiguration {
     int maxJsonNesting;
 
     // Bean methods call each other; Camel binds each result once, so the instances are memoised here.
-    private PrometheusMeterRegistry meterRegistry;
     private McpMetrics metrics;
     private ObjectMapper objectMapper;
     private McpGateway gateway;
     private Systems systemRegistry;
 
-    @BindToRegistry("metricsRegistry")
-    public synchronized PrometheusMeterRegistry metricsRegistry() {
-        if (meterRegistry == null) {
-            meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        }
-        return meterRegistry;
-    }
-
     @BindToRegistry("mcpMetrics")
-    public synchronized McpMetrics mcpMetrics() {
+    public synchronized McpMetrics mcpMetrics(CamelContext camelContext) {
         if (metrics == null) {
-            metrics = new McpMetrics(metricsRegistry());
+            metrics = new McpMetrics(() -> camelContext.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class));
         }
         return metrics;
     }
@@ -114,7 +104,7 @@ public class SwitchboardConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry("mcpGateway")
-    public synchronized McpGateway mcpGateway() throws Exception {
+    public synchronized McpGateway mcpGateway(CamelContext camelContext) throws Exception {
         if (gateway != null) {
             return gateway;
         }
@@ -132,20 +122,20 @@ public class SwitchboardConfiguration implements CamelConfiguration {
                 "Switchboard bridges XMPP, Mattermost, MQTT, Bindery and an agent broker. Tools are prefixed by system; "
                         + "call switchboard_info to see which systems are configured and connected.");
         ArgumentGuard argumentGuard = new ArgumentGuard(maxDepth, maxStringLength, maxArrayLength, maxObjectKeys);
-        AccessGuard accessGuard = new AccessGuard(tokenList, loopback, split(allowedOrigins), ratePerSecond, mcpMetrics());
-        gateway = new McpGateway(settings, mcpObjectMapper(), argumentGuard, accessGuard, mcpMetrics());
+        AccessGuard accessGuard = new AccessGuard(tokenList, loopback, split(allowedOrigins), ratePerSecond, mcpMetrics(camelContext));
+        gateway = new McpGateway(settings, mcpObjectMapper(), argumentGuard, accessGuard, mcpMetrics(camelContext));
         return gateway;
     }
 
     @BindToRegistry("mcpNotifier")
-    public Notifier mcpNotifier() throws Exception {
-        return mcpGateway().notifier();
+    public Notifier mcpNotifier(CamelContext camelContext) throws Exception {
+        return mcpGateway(camelContext).notifier();
     }
 
     /** The bean tool routes call as {@code mcp}: progress, logging, sampling, elicitation. */
     @BindToRegistry("mcp")
-    public Caller mcp() throws Exception {
-        return new Caller(mcpGateway().notifier(), mcpObjectMapper(), duration(toolTimeout));
+    public Caller mcp(CamelContext camelContext) throws Exception {
+        return new Caller(mcpGateway(camelContext).notifier(), mcpObjectMapper(), duration(toolTimeout));
     }
 
     @BindToRegistry("systems")
@@ -158,7 +148,7 @@ public class SwitchboardConfiguration implements CamelConfiguration {
 
     @BindToRegistry("switchboardInfo")
     public SwitchboardInfo switchboardInfo(CamelContext camelContext) throws Exception {
-        return new SwitchboardInfo(Versions.switchboard(), Versions.PROTOCOLS, systems(camelContext), mcpGateway());
+        return new SwitchboardInfo(Versions.switchboard(), Versions.PROTOCOLS, systems(camelContext), mcpGateway(camelContext));
     }
 
     @Override

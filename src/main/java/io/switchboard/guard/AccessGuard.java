@@ -7,6 +7,7 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.switchboard.observe.McpMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +63,9 @@ public final class AccessGuard implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
-        String host = ctx.request().getHeader("Host");
+        // authority() is the Host header in HTTP/1.1 and :authority in HTTP/2.
+        HostAndPort authority = ctx.request().authority();
+        String host = authority == null ? null : authority.host();
         if (checkHost && (host == null || !LOOPBACK_HOST.matcher(host).matches())) {
             reject(ctx, 403, "Forbidden: Host header is not a local address", "host");
             return;

@@ -15,26 +15,36 @@ import java.util.function.Supplier;
  */
 public final class McpMetrics {
 
-    private final MeterRegistry registry;
+    private final Supplier<MeterRegistry> registrySource;
+    private volatile MeterRegistry registry;
 
-    public McpMetrics(MeterRegistry registry) {
-        this.registry = registry;
+    /** The registry is Camel's (bound as "metricsRegistry" once metrics start), looked up on first use. */
+    public McpMetrics(Supplier<MeterRegistry> registrySource) {
+        this.registrySource = registrySource;
     }
 
-    public MeterRegistry registry() {
-        return registry;
+    private MeterRegistry registry() {
+        MeterRegistry r = registry;
+        if (r == null) {
+            r = registrySource.get();
+            if (r == null) {
+                r = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            }
+            registry = r;
+        }
+        return r;
     }
 
     public void rpc(String endpoint, String method) {
         Counter.builder("mcp.requests").description("MCP messages received, by JSON-RPC method")
-                .tag("endpoint", endpoint).tag("method", method).register(registry).increment();
+                .tag("endpoint", endpoint).tag("method", method).register(registry()).increment();
     }
 
     public void requestDuration(String endpoint, String method, long nanos) {
         Timer.builder("mcp.request.duration").description("Time from receiving an MCP request to its response")
                 .tag("endpoint", endpoint).tag("method", method)
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+                .register(registry()).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** One tool call; {@code errorCode} is null when it succeeded. */
@@ -42,28 +52,28 @@ public final class McpMetrics {
         Timer.builder("mcp.tool.duration").description("Tool call latency, by tool and outcome")
                 .tag("tool", tool).tag("outcome", errorCode == null ? "success" : "error")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+                .register(registry()).record(nanos, TimeUnit.NANOSECONDS);
         if (errorCode != null) {
             Counter.builder("mcp.tool.errors").description("Failed tool calls, by tool and error code")
-                    .tag("tool", tool).tag("code", errorCode).register(registry).increment();
+                    .tag("tool", tool).tag("code", errorCode).register(registry()).increment();
         }
     }
 
     public void httpError(String endpoint, int status) {
         Counter.builder("mcp.http.errors").description("MCP HTTP requests answered with an error status")
-                .tag("endpoint", endpoint).tag("status", Integer.toString(status)).register(registry).increment();
+                .tag("endpoint", endpoint).tag("status", Integer.toString(status)).register(registry()).increment();
     }
 
     public void rejected(String reason) {
         Counter.builder("mcp.rejected").description("Requests refused by the guard, by reason")
-                .tag("reason", reason).register(registry).increment();
+                .tag("reason", reason).register(registry()).increment();
     }
 
     public void sessionsGauge(String endpoint, Supplier<Number> count) {
-        Gauge.builder("mcp.sessions", count).description("Live MCP sessions").tag("endpoint", endpoint).register(registry);
+        Gauge.builder("mcp.sessions", count).description("Live MCP sessions").tag("endpoint", endpoint).register(registry());
     }
 
     public void streamsGauge(String endpoint, Supplier<Number> count) {
-        Gauge.builder("mcp.sse.connections", count).description("Open SSE connections").tag("endpoint", endpoint).register(registry);
+        Gauge.builder("mcp.sse.connections", count).description("Open SSE connections").tag("endpoint", endpoint).register(registry());
     }
 }
