@@ -37,7 +37,7 @@ public class SwitchboardConfiguration implements CamelConfiguration {
     int port;
     @PropertyInject("switchboard.routes.dir")
     String routesDir;
-    @PropertyInject(value = "switchboard.mcp.tokens", defaultValue = "")
+    @PropertyInject(value = "switchboard.mcp.token", defaultValue = "")
     String tokens;
     @PropertyInject(value = "switchboard.allow.anonymous", defaultValue = "false")
     boolean allowAnonymous;

@@ -18,7 +18,7 @@ class AuthenticationTest {
     @BeforeAll
     static void start() throws Exception {
         switchboard = RunningSwitchboard.start(Map.of(
-                "switchboard.mcp.tokens", "s3cret-one, s3cret-two, s3cret-flood",
+                "switchboard.mcp.token", "s3cret-one, s3cret-two, s3cret-flood",
                 "switchboard.mcp.rate-limit-per-second", "20"));
     }
 
