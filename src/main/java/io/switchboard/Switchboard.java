@@ -19,9 +19,9 @@ public final class Switchboard {
         // Smack and a few libraries log through java.util.logging: send it to log4j2 too.
         System.setProperty("java.util.logging.manager", "org.apache.logging.log4j.jul.LogManager");
         Main main = new Main(Switchboard.class);
-        // Later locations win: an operator's config/application.properties overrides the packaged defaults.
+        // The first location that defines a key wins: an operator's config/ file overrides the packaged defaults.
         main.setDefaultPropertyPlaceholderLocation(
-                "classpath:application.properties;optional=true,file:config/application.properties;optional=true");
+                "file:config/application.properties;optional=true,classpath:application.properties;optional=true");
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
