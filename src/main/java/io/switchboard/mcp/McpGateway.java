@@ -115,7 +115,13 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
     }
 
     @Override
-    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) throws Exception {
+    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+        // Too early: routes are not running yet. The endpoints open in onCamelContextFullyStarted.
+    }
+
+    /** Mounts the endpoints once every route runs, so no client ever calls a tool that is not there yet. */
+    @Override
+    public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
         if (isMounted()) {
             return;
         }

@@ -26,6 +26,11 @@ public final class Notifier {
                 .subscribe();
     }
 
+    /** Whether an MCP session is open on any endpoint (it may still lack a listening stream). */
+    public boolean isConnected(String sessionId) {
+        return endpoints.get().stream().anyMatch(e -> e.transport().hasSession(sessionId));
+    }
+
     /** A notification to one session, on whichever endpoint it lives. */
     public void toSession(String sessionId, String method, Object params) {
         Flux.fromIterable(endpoints.get())

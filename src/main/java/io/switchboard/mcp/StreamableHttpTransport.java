@@ -125,6 +125,10 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
         return true;
     }
 
+    boolean hasSession(String sessionId) {
+        return sessions.getIfPresent(sessionId) != null;
+    }
+
     int sessionCount() {
         return (int) sessions.estimatedSize();
     }
@@ -136,6 +140,8 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             for (SseStream stream : s.streams()) {
                 if (stream.isAttached()) {
                     stream.keepAlive();
+                    // An open stream stays resumable however quiet it is.
+                    s.stream(stream.id());
                     attached = true;
                 }
             }
