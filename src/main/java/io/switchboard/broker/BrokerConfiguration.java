@@ -1,0 +1,105 @@
+package io.switchboard.broker;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.mcp.McpGateway;
+import io.switchboard.observe.Systems;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.Ordered;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.StartupListener;
+import org.slf4j.LoggerFactory;
+
+/** The broker's beans; its routes are routes/broker.camel.yaml, its tools routes/broker.mcp.yaml. */
+@Configuration
+public class BrokerConfiguration implements CamelConfiguration {
+
+    @PropertyInject("switchboard.broker.queue-limit")
+    int queueLimit;
+    @PropertyInject("switchboard.broker.stale-after")
+    String staleAfter;
+    @PropertyInject("switchboard.broker.disconnected-after")
+    String disconnectedAfter;
+
+    private ProtocolRegistry protocols;
+    private SessionRegistry sessions;
+    private MessageRouter router;
+
+    @BindToRegistry(value = "brokerProtocols", lazy = true)
+    public synchronized ProtocolRegistry brokerProtocols(CamelContext camel) {
+        if (protocols == null) {
+            protocols = new ProtocolRegistry(mapper(camel));
+        }
+        return protocols;
+    }
+
+    @BindToRegistry(value = "brokerSessions", lazy = true)
+    public synchronized SessionRegistry brokerSessions(CamelContext camel) {
+        if (sessions == null) {
+            McpGateway gateway = camel.getRegistry().lookupByNameAndType("mcpGateway", McpGateway.class);
+            sessions = new SessionRegistry(mapper(camel), Duration.parse(staleAfter), Duration.parse(disconnectedAfter),
+                    mcp -> gateway.notifier().isConnected(mcp));
+        }
+        return sessions;
+    }
+
+    @BindToRegistry(value = "brokerMessages", lazy = true)
+    public synchronized MessageRouter brokerMessages(CamelContext camel) {
+        if (router == null) {
+            McpGateway gateway = camel.getRegistry().lookupByNameAndType("mcpGateway", McpGateway.class);
+            router = new MessageRouter(camel, mapper(camel), brokerProtocols(camel), brokerSessions(camel),
+                    gateway.notifier(), queueLimit, metrics(camel));
+        }
+        return router;
+    }
+
+    @BindToRegistry(value = "brokerTools", lazy = true)
+    public BrokerTools brokerTools(CamelContext camel) {
+        MessageRouter r = brokerMessages(camel);
+        return new BrokerTools(brokerSessions(camel), r, new Negotiator(r::adapterExists), mapper(camel), metrics(camel));
+    }
+
+    @Override
+    public void configure(CamelContext camel) throws Exception {
+        // Stored protocols and sessions are loaded before the MCP endpoints open (the gateway runs last).
+        camel.addStartupListener(new BrokerStartup(this));
+    }
+
+    private static ObjectMapper mapper(CamelContext camel) {
+        return camel.getRegistry().lookupByNameAndType("mcpObjectMapper", ObjectMapper.class);
+    }
+
+    private static Supplier<MeterRegistry> metrics(CamelContext camel) {
+        return () -> camel.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+    }
+
+    private record BrokerStartup(BrokerConfiguration config) implements StartupListener, Ordered {
+        @Override
+        public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+            // Routes are not running yet here; the work happens once they are.
+        }
+
+        @Override
+        public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+            context.createProducerTemplate().sendBody("direct:broker-load", null);
+            LoggerFactory.getLogger(BrokerConfiguration.class).info("Broker loaded {} stored sessions",
+                    config.brokerSessions(context).all().size());
+            Systems systems = context.getRegistry().lookupByNameAndType("systems", Systems.class);
+            SessionRegistry sessions = config.brokerSessions(context);
+            if (systems != null) {
+                systems.register("broker", () -> new Systems.Status("broker", true, Systems.State.CONNECTED,
+                        sessions.all().size() + " sessions"));
+            }
+        }
+
+        @Override
+        public int getOrder() {
+            return Ordered.LOWEST - 1;
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package io.switchboard.broker;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.guard.ErrorCode;
+import io.switchboard.guard.ToolException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/**
+ * The broker's sessions, kept in memory for the hot path and written through to broker_sessions
+ * by the broker routes. Which MCP connection carries which broker session is known only here:
+ * after a restart every agent reconnects and resumes its session id.
+ */
+public final class SessionRegistry {
+
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
+    };
+
+    private final ObjectMapper mapper;
+    private final Duration staleAfter;
+    private final Duration disconnectedAfter;
+    private final Predicate<String> mcpSessionAlive;
+    private final Map<String, BrokerSession> sessions = new ConcurrentHashMap<>();
+    private final Map<String, String> byMcpSession = new ConcurrentHashMap<>();
+
+    public SessionRegistry(ObjectMapper mapper, Duration staleAfter, Duration disconnectedAfter,
+                           Predicate<String> mcpSessionAlive) {
+        this.mapper = mapper;
+        this.staleAfter = staleAfter;
+        this.disconnectedAfter = disconnectedAfter;
+        this.mcpSessionAlive = mcpSessionAlive;
+    }
+
+    /** broker_connect: a new session, or an earlier one resumed; answers the row to upsert. */
+    public Map<String, Object> connect(Map<String, Object> args, String mcpSessionId) {
+        long now = System.currentTimeMillis();
+        String resume = ProtocolRegistry.string(args.get("resume_session_id"));
+        BrokerSession.Capabilities caps = args.get("capabilities") == null ? null : capabilities(args.get("capabilities"));
+        BrokerSession session;
+        if (resume != null) {
+            session = sessions.get(resume);
+            if (session == null) {
+                throw notFound(resume);
+            }
+            if (caps != null) {
+                session.capabilities(caps);
+            }
+        } else {
+            session = new BrokerSession(UUID.randomUUID().toString(), caps == null ? BrokerSession.Capabilities.NONE : caps,
+                    now, now, BrokerSession.Status.ACTIVE);
+            sessions.put(session.id(), session);
+        }
+        String previous = session.mcpSessionId();
+        if (previous != null) {
+            byMcpSession.remove(previous);
+        }
+        String earlier = byMcpSession.put(mcpSessionId, session.id());
+        if (earlier != null && !earlier.equals(session.id())) {
+            BrokerSession replaced = sessions.get(earlier);
+            if (replaced != null) {
+                // It keeps its queue; it is simply no longer reachable on this connection.
+                replaced.unbind();
+            }
+        }
+        session.bind(mcpSessionId, now);
+        return row(session);
+    }
+
+    public Map<String, Object> row(BrokerSession s) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("session_id", s.id());
+        row.put("capabilities", write(s.capabilities().toMap()));
+        row.put("connected_at", s.connectedAt());
+        row.put("last_heartbeat", s.lastHeartbeat());
+        row.put("status", s.status().name().toLowerCase(Locale.ROOT));
+        return row;
+    }
+
+    /** The broker session of the MCP connection making a call. */
+    public BrokerSession caller(String mcpSessionId) {
+        String id = mcpSessionId == null ? null : byMcpSession.get(mcpSessionId);
+        BrokerSession s = id == null ? null : sessions.get(id);
+        if (s == null) {
+            throw new ToolException(ErrorCode.VALIDATION_ERROR, "This connection has no broker session",
+                    List.of("Call broker_connect first (with resume_session_id to continue an earlier session)"));
+        }
+        // Any call is a sign of life: an agent busy sending need not heartbeat as well.
+        s.heartbeat(System.currentTimeMillis());
+        return s;
+    }
+
+    public BrokerSession require(String sessionId) {
+        BrokerSession s = sessionId == null ? null : sessions.get(sessionId);
+        if (s == null) {
+            throw notFound(sessionId);
+        }
+        return s;
+    }
+
+    public BrokerSession find(String sessionId) {
+        return sessionId == null ? null : sessions.get(sessionId);
+    }
+
+    public Collection<BrokerSession> all() {
+        return sessions.values();
+    }
+
+    /** Reachable right now: bound to an MCP connection that is still open. */
+    public boolean online(BrokerSession s) {
+        String mcp = s.mcpSessionId();
+        return mcp != null && s.status() != BrokerSession.Status.DISCONNECTED && mcpSessionAlive.test(mcp);
+    }
+
+    public Map<String, Object> heartbeat(BrokerSession s) {
+        s.heartbeat(System.currentTimeMillis());
+        return row(s);
+    }
+
+    /** Sessions whose heartbeat is overdue change state; answers the rows to update. */
+    public List<Map<String, Object>> sweep(long now) {
+        List<Map<String, Object>> changed = new ArrayList<>();
+        for (BrokerSession s : sessions.values()) {
+            long silent = now - s.lastHeartbeat();
+            BrokerSession.Status next = silent >= disconnectedAfter.toMillis() ? BrokerSession.Status.DISCONNECTED
+                    : silent >= staleAfter.toMillis() ? BrokerSession.Status.STALE : BrokerSession.Status.ACTIVE;
+            if (next.ordinal() > s.status().ordinal()) {
+                if (next == BrokerSession.Status.DISCONNECTED && s.mcpSessionId() != null) {
+                    byMcpSession.remove(s.mcpSessionId());
+                }
+                s.status(next);
+                changed.add(row(s));
+            }
+        }
+        return changed;
+    }
+
+    /** At start: every stored session, none of them on a connection yet. */
+    public void load(List<Map<String, Object>> rows) {
+        for (Map<String, Object> raw : rows) {
+            Map<String, Object> row = ProtocolRegistry.lowerKeys(raw);
+            BrokerSession s = new BrokerSession(String.valueOf(row.get("session_id")),
+                    capabilities(read(String.valueOf(row.get("capabilities")))),
+                    ((Number) row.get("connected_at")).longValue(), ((Number) row.get("last_heartbeat")).longValue(),
+                    BrokerSession.Status.valueOf(String.valueOf(row.get("status")).toUpperCase(Locale.ROOT)));
+            sessions.putIfAbsent(s.id(), s);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    BrokerSession.Capabilities capabilities(Object raw) {
+        Map<String, Object> m = raw instanceof Map<?, ?> ? (Map<String, Object>) raw : read(String.valueOf(raw));
+        Map<String, List<String>> protocols = new LinkedHashMap<>();
+        if (m.get("supported_protocols") instanceof Map<?, ?> sp) {
+            sp.forEach((k, v) -> protocols.put(String.valueOf(k), v instanceof List<?> l
+                    ? l.stream().map(String::valueOf).toList() : List.of(String.valueOf(v))));
+        }
+        List<String> features = m.get("supported_features") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
+        return new BrokerSession.Capabilities(protocols, features);
+    }
+
+    static ToolException notFound(String id) {
+        return new ToolException(ErrorCode.NOT_FOUND, "session_not_found: no broker session " + id,
+                List.of("Use broker_list_sessions to see the sessions"), Map.of("reason", "session_not_found"));
+    }
+
+    private Map<String, Object> read(String json) {
+        try {
+            return mapper.readValue(json, MAP);
+        } catch (Exception e) {
+            throw ToolException.validation("capabilities must be a JSON object");
+        }
+    }
+
+    private String write(Object v) {
+        try {
+            return mapper.writeValueAsString(v);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
