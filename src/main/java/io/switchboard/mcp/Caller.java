@@ -64,16 +64,26 @@ public final class Caller {
     }
 
     /** Asks the client's user for input shaped by {@code requestedSchema}; answers {action, content}. */
-    public Map<String, Object> elicit(Exchange exchange, String message, Map<String, Object> requestedSchema) {
+    public Map<String, Object> elicit(Exchange exchange, String message, Object requestedSchema) {
         CallContext call = call(exchange);
         if (call.exchange().getClientCapabilities() == null || call.exchange().getClientCapabilities().elicitation() == null) {
             throw new ToolException(ErrorCode.CLIENT_ERROR, "The client does not support elicitation", List.of());
         }
+        // The schema may come as a map or as JSON text (a YAML route's constant).
+        Map<String, Object> schema = requestedSchema instanceof String json ? read(json) : mapper.convertValue(requestedSchema, MAP);
         McpSchema.ElicitRequest request = McpSchema.ElicitRequest.builder()
                 .message(message)
-                .requestedSchema(requestedSchema)
+                .requestedSchema(schema)
                 .build();
         return mapper.convertValue(call.exchange().createElicitation(request).block(clientTimeout), MAP);
+    }
+
+    private Map<String, Object> read(String json) {
+        try {
+            return mapper.readValue(json, MAP);
+        } catch (Exception e) {
+            throw ToolException.validation("requestedSchema is not a JSON object");
+        }
     }
 
     /** Ends the HTTP response carrying this call; the client resumes the stream with Last-Event-ID. */

@@ -117,6 +117,10 @@ final class RouteFeatures {
         if (body instanceof Map<?, ?> m && m.containsKey("contents")) {
             return mapper.convertValue(m, McpSchema.ReadResourceResult.class);
         }
+        if (body instanceof String s && s.trim().startsWith("{\"contents\"")) {
+            // A route may answer the whole result as JSON, e.g. to return a base64 blob.
+            return mapper.convertValue(readJson(s), McpSchema.ReadResourceResult.class);
+        }
         String text = body instanceof String s ? s : ex.getMessage().getBody(String.class);
         return new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(uri, mimeType, text)));
     }

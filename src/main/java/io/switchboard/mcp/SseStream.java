@@ -47,6 +47,8 @@ final class SseStream implements McpStreamableServerTransport {
 
     private Mode mode = Mode.PENDING;
     private long seq;
+    /** The last event handed to a live connection: a fresh GET continues after it. */
+    private long written;
     private boolean completed;
     private Context context;
     private HttpServerResponse response;
@@ -59,7 +61,9 @@ final class SseStream implements McpStreamableServerTransport {
         this.bufferLimit = bufferLimit;
         this.context = context;
         this.response = response;
-        response.closeHandler(v -> detach(response));
+        if (response != null) {
+            response.closeHandler(v -> detach(response));
+        }
     }
 
     String id() {
@@ -177,6 +181,40 @@ final class SseStream implements McpStreamableServerTransport {
         return true;
     }
 
+    /**
+     * A GET without Last-Event-ID takes over a listening stream nobody is connected to: what was
+     * sent while no connection existed (e.g. between initialize and the client's GET) follows the
+     * priming event; what an earlier connection already received is not sent again.
+     */
+    synchronized void attach(Context newContext, HttpServerResponse newResponse) {
+        context = newContext;
+        response = newResponse;
+        newResponse.closeHandler(v -> detach(newResponse));
+        mode = Mode.SSE;
+        List<Event> pending = new ArrayList<>();
+        for (Event e : buffer) {
+            if (e.seq() > written) {
+                pending.add(e);
+            }
+        }
+        long primingSeq = pending.isEmpty() ? seq : pending.get(0).seq() - 1;
+        boolean priming = owner.wantsPrimingEvents();
+        long retry = owner.sseRetryMillis();
+        if (!pending.isEmpty()) {
+            written = pending.get(pending.size() - 1).seq();
+        }
+        newContext.runOnContext(v -> {
+            if (newResponse.closed() || newResponse.ended()) {
+                return;
+            }
+            writeSseHeaders(newResponse);
+            newResponse.write(priming ? "id: " + id + "_" + primingSeq + "\nretry: " + retry + "\ndata: \n\n" : ": stream open\n\n");
+            for (Event e : pending) {
+                newResponse.write(format(e));
+            }
+        });
+    }
+
     /** Writes an SSE comment so proxies and clients keep an idle connection open. */
     synchronized void keepAlive() {
         HttpServerResponse r = response;
@@ -287,6 +325,7 @@ final class SseStream implements McpStreamableServerTransport {
             sink.success();
             return;
         }
+        written = event.seq();
         context.runOnContext(v -> {
             if (r.closed() || r.ended()) {
                 sink.success();

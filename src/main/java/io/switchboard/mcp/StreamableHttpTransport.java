@@ -289,6 +289,11 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
         Context vctx = Vertx.currentContext();
         started.initResult().subscribe(result -> {
             session.protocolVersion(result.protocolVersion());
+            // Server-to-client messages wait here until the client opens its GET stream.
+            SseStream listening = new SseStream(SseStream.Kind.LISTENING, session, jsonMapper,
+                    settings.replayBufferEvents(), null, null);
+            session.register(listening);
+            started.session().listeningStream(listening);
             sessions.put(session.id(), session);
             String json;
             try {
@@ -329,6 +334,11 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
         SseStream current = session.listening();
         if (current != null && current.isAttached() && !current.isCompleted()) {
             error(ctx, 409, -32000, "Conflict: this session already has a listening stream");
+            return;
+        }
+        if (current != null && !current.isCompleted()) {
+            current.attach(Vertx.currentContext(), ctx.response());
+            metrics.rpc(endpoint, "GET");
             return;
         }
         SseStream stream = new SseStream(SseStream.Kind.LISTENING, session, jsonMapper, settings.replayBufferEvents(),

@@ -131,8 +131,15 @@ final class ToolHandler {
         }
         Object body = ex.getMessage().getBody();
         if (tool.returnsContent()) {
-            McpSchema.CallToolResult result = body instanceof McpSchema.CallToolResult r ? r
-                    : mapper.convertValue(body instanceof String s ? readTree(s) : body, McpSchema.CallToolResult.class);
+            McpSchema.CallToolResult result;
+            if (body instanceof McpSchema.CallToolResult r) {
+                result = r;
+            } else if (body instanceof String s && !s.trim().startsWith("{")) {
+                // Plain text: one text content block.
+                result = McpSchema.CallToolResult.builder().addTextContent(s).isError(false).build();
+            } else {
+                result = mapper.convertValue(body instanceof String s ? readTree(s) : body, McpSchema.CallToolResult.class);
+            }
             metrics.toolCall(tool.name(), System.nanoTime() - started, Boolean.TRUE.equals(result.isError()) ? "tool_error" : null);
             return result;
         }
