@@ -19,6 +19,7 @@ final class ClientSession {
     private final TransportSettings settings;
     private final Runnable onActivity;
     private final Cache<String, SseStream> streams;
+    private final java.util.concurrent.atomic.AtomicLong streamIds = new java.util.concurrent.atomic.AtomicLong();
     private volatile String protocolVersion;
     private volatile SseStream listening;
 
@@ -33,6 +34,11 @@ final class ClientSession {
 
     String id() {
         return session.getId();
+    }
+
+    /** Stream ids only need to be unique within their session: the session id is the secret. */
+    String nextStreamId() {
+        return "s" + streamIds.incrementAndGet();
     }
 
     McpStreamableServerSession sdkSession() {

@@ -9,7 +9,6 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -38,7 +37,7 @@ final class SseStream implements McpStreamableServerTransport {
     private record Event(long seq, String data) {
     }
 
-    private final String id = UUID.randomUUID().toString().replace("-", "");
+    private final String id;
     private final Kind kind;
     private final ClientSession owner;
     private final McpJsonMapper jsonMapper;
@@ -55,6 +54,8 @@ final class SseStream implements McpStreamableServerTransport {
 
     SseStream(Kind kind, ClientSession owner, McpJsonMapper jsonMapper, int bufferLimit,
               Context context, HttpServerResponse response) {
+        // Unique within the session, which is what Last-Event-ID is resolved against.
+        this.id = owner.nextStreamId();
         this.kind = kind;
         this.owner = owner;
         this.jsonMapper = jsonMapper;
@@ -290,6 +291,8 @@ final class SseStream implements McpStreamableServerTransport {
             return;
         }
         mode = Mode.SSE;
+        // Only now can a client need to resume it.
+        owner.register(this);
         HttpServerResponse r = response;
         if (r == null) {
             return;

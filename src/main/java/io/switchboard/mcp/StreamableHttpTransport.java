@@ -23,7 +23,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -242,7 +241,6 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             metrics.rpc(endpoint, request.method());
             SseStream stream = new SseStream(SseStream.Kind.POST, session, jsonMapper, settings.replayBufferEvents(),
                     Vertx.currentContext(), ctx.response());
-            session.register(stream);
             long started = System.nanoTime();
             session.sdkSession().responseStream(request, stream)
                     .contextWrite(c -> c.put(McpTransportContext.KEY, transportContext)
@@ -416,8 +414,7 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
     private static McpTransportContext transportContext(RoutingContext ctx, ClientSession session) {
         return McpTransportContext.create(Map.of(
                 "sessionId", session.id(),
-                "client", AccessGuard.clientKey(ctx),
-                "requestId", UUID.randomUUID().toString()));
+                "client", AccessGuard.clientKey(ctx)));
     }
 
     private static boolean accepts(String accept, String type) {

@@ -67,20 +67,19 @@ final class ToolHandler {
     Mono<McpSchema.CallToolResult> call(McpAsyncServerExchange exchange, McpSchema.CallToolRequest request) {
         return Mono.deferContextual(reactorContext -> {
             long started = System.nanoTime();
-            String correlationId = UUID.randomUUID().toString();
             Map<String, Object> args = coerce(request.arguments());
             Optional<String> violation = guard.check(args).or(() -> validate(args));
             if (violation.isPresent()) {
                 return Mono.just(finish(started, ErrorEnvelope.of(ErrorCode.VALIDATION_ERROR, violation.get(), tool.name(),
-                        List.of("Check the arguments against the tool's input schema"), correlationId)));
+                        List.of("Check the arguments against the tool's input schema"), UUID.randomUUID().toString())));
             }
             StreamableHttpTransport.StreamKey key = reactorContext.getOrDefault(StreamableHttpTransport.StreamKey.class, null);
             CallContext call = new CallContext(exchange, request.progressToken(),
                     () -> { if (key != null) { streamCloser.close(key); } });
             Map<String, Object> headers = Map.of(TOOL_HEADER, tool.name(), SESSION_HEADER, exchange.sessionId());
             return invoker.call(endpoint, args, headers, call, timeout)
-                    .map(ex -> toResult(ex, started, correlationId))
-                    .onErrorResume(e -> Mono.just(failure(e, started, correlationId)));
+                    .map(ex -> toResult(ex, started))
+                    .onErrorResume(e -> Mono.just(failure(e, started)));
         });
     }
 
@@ -125,9 +124,9 @@ final class ToolHandler {
         return Optional.of(sb.toString());
     }
 
-    private McpSchema.CallToolResult toResult(Exchange ex, long started, String correlationId) {
+    private McpSchema.CallToolResult toResult(Exchange ex, long started) {
         if (ex.getException() != null) {
-            return failure(ex.getException(), started, correlationId);
+            return failure(ex.getException(), started);
         }
         Object body = ex.getMessage().getBody();
         if (tool.returnsContent()) {
@@ -152,7 +151,8 @@ final class ToolHandler {
                 .build();
     }
 
-    private McpSchema.CallToolResult failure(Throwable e, long started, String correlationId) {
+    private McpSchema.CallToolResult failure(Throwable e, long started) {
+        String correlationId = UUID.randomUUID().toString();
         ErrorEnvelope envelope = ErrorEnvelope.fromThrowable(e, tool.name(), correlationId);
         if (envelope.code() == ErrorCode.INTERNAL_ERROR) {
             LOG.warn("Tool {} failed [{}]", tool.name(), correlationId, e);

@@ -2,6 +2,7 @@ package io.switchboard.observe;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -35,24 +36,40 @@ public final class McpMetrics {
         return r;
     }
 
+    // Meter providers keep the builders: a hot-path record is a lookup by tags, not a new builder.
+    private volatile Meter.MeterProvider<Counter> requests;
+    private volatile Meter.MeterProvider<Timer> requestDurations;
+    private volatile Meter.MeterProvider<Timer> toolDurations;
+
     public void rpc(String endpoint, String method) {
-        Counter.builder("mcp.requests").description("MCP messages received, by JSON-RPC method")
-                .tag("endpoint", endpoint).tag("method", method).register(registry()).increment();
+        Meter.MeterProvider<Counter> p = requests;
+        if (p == null) {
+            p = requests = Counter.builder("mcp.requests").description("MCP messages received, by JSON-RPC method")
+                    .withRegistry(registry());
+        }
+        p.withTags("endpoint", endpoint, "method", method).increment();
     }
 
     public void requestDuration(String endpoint, String method, long nanos) {
-        Timer.builder("mcp.request.duration").description("Time from receiving an MCP request to its response")
-                .tag("endpoint", endpoint).tag("method", method)
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-                .register(registry()).record(nanos, TimeUnit.NANOSECONDS);
+        Meter.MeterProvider<Timer> p = requestDurations;
+        if (p == null) {
+            p = requestDurations = Timer.builder("mcp.request.duration")
+                    .description("Time from receiving an MCP request to its response")
+                    .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                    .withRegistry(registry());
+        }
+        p.withTags("endpoint", endpoint, "method", method).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** One tool call; {@code errorCode} is null when it succeeded. */
     public void toolCall(String tool, long nanos, String errorCode) {
-        Timer.builder("mcp.tool.duration").description("Tool call latency, by tool and outcome")
-                .tag("tool", tool).tag("outcome", errorCode == null ? "success" : "error")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-                .register(registry()).record(nanos, TimeUnit.NANOSECONDS);
+        Meter.MeterProvider<Timer> p = toolDurations;
+        if (p == null) {
+            p = toolDurations = Timer.builder("mcp.tool.duration").description("Tool call latency, by tool and outcome")
+                    .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                    .withRegistry(registry());
+        }
+        p.withTags("tool", tool, "outcome", errorCode == null ? "success" : "error").record(nanos, TimeUnit.NANOSECONDS);
         if (errorCode != null) {
             Counter.builder("mcp.tool.errors").description("Failed tool calls, by tool and error code")
                     .tag("tool", tool).tag("code", errorCode).register(registry()).increment();
