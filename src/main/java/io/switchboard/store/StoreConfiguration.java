@@ -1,32 +1,28 @@
 package io.switchboard.store;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.switchboard.observe.Systems;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import javax.sql.DataSource;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
+import org.apache.camel.StartupListener;
 import org.apache.camel.health.HealthCheckHelper;
-import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
-import org.flywaydb.core.Flyway;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConfig;
+import org.apache.camel.spi.IdempotentRepository;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The store every system keeps its state in: one pooled DataSource ({@code dataSource}, which
- * {@code sql:} endpoints find by default), SQLite under the data folder unless
- * SWITCHBOARD_DB_URL names another database, migrated by Flyway before any route starts.
+ * The store's beans: the pooled {@code dataSource} that {@code sql:} endpoints find by default,
+ * its {@code transactionManager}, and the {@code idempotentRepository} for idempotentConsumer.
+ * The database is opened and migrated while the beans are bound, before any route starts.
  */
 @Configuration
 public class StoreConfiguration implements CamelConfiguration {
-
-    private static final Logger LOG = LoggerFactory.getLogger(StoreConfiguration.class);
 
     @PropertyInject(value = "switchboard.db.url", defaultValue = "")
     String url;
@@ -38,71 +34,83 @@ public class StoreConfiguration implements CamelConfiguration {
     String dataDir;
     @PropertyInject(value = "switchboard.db.pool-size", defaultValue = "8")
     int poolSize;
+    @PropertyInject(value = "switchboard.db.pool-min-idle", defaultValue = "2")
+    int poolMinIdle;
+    @PropertyInject(value = "switchboard.db.borrow-timeout", defaultValue = "PT5S")
+    String borrowTimeout;
+    @PropertyInject(value = "switchboard.db.start-timeout", defaultValue = "PT10S")
+    String startTimeout;
 
-    private HikariDataSource dataSource;
+    // Bean methods call each other; Camel binds each result once, so the instances are memoised here.
+    private Store store;
+    private DataSourceTransactionManager transactions;
 
-    @BindToRegistry("dataSource")
-    public synchronized DataSource dataSource() throws Exception {
-        if (dataSource != null) {
-            return dataSource;
+    /** The store itself: the pool, its probe, where it points. */
+    @BindToRegistry("store")
+    public synchronized Store store() {
+        if (store == null) {
+            String jdbcUrl = url == null || url.isBlank() ? Store.sqliteUrl(Path.of(dataDir)) : url.trim();
+            store = Store.open(new Store.Settings(jdbcUrl, user, password, poolSize, poolMinIdle,
+                    Duration.parse(borrowTimeout.trim()), Duration.parse(startTimeout.trim())));
         }
-        HikariConfig config = new HikariConfig();
-        config.setPoolName("switchboard-store");
-        config.setMaximumPoolSize(poolSize);
-        String jdbcUrl = url == null || url.isBlank() ? sqliteUrl() : url.trim();
-        config.setJdbcUrl(jdbcUrl);
-        if (jdbcUrl.startsWith("jdbc:sqlite:")) {
-            SQLiteConfig sqlite = new SQLiteConfig();
-            // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, safe with WAL.
-            sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
-            sqlite.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-            // Writers queue for up to 5 s instead of failing SQLITE_BUSY at once.
-            sqlite.setBusyTimeout(5000);
-            sqlite.enforceForeignKeys(true);
-            // A read-then-write transaction takes the write lock when it begins, so two of them
-            // never both read and then deadlock on upgrading (DEFERRED failed 768 of 800 here).
-            sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-            config.setDataSourceProperties(sqlite.toProperties());
-        } else {
-            if (!user.isBlank()) {
-                config.setUsername(user);
-            }
-            if (!password.isBlank()) {
-                config.setPassword(password);
-            }
-        }
-        // Fail fast with the real reason (unreachable, wrong password) instead of a half-started gateway.
-        config.setInitializationFailTimeout(10_000);
-        dataSource = new HikariDataSource(config);
-        Flyway flyway = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
-        int applied = flyway.migrate().migrationsExecuted;
-        LOG.info("Store ready on {} ({} migrations applied)", describe(jdbcUrl), applied);
-        return dataSource;
+        return store;
     }
 
-    /** Camel's JDBC idempotent repository on the store, for idempotentConsumer in any route. */
+    @BindToRegistry("dataSource")
+    public DataSource dataSource() {
+        return store().dataSource();
+    }
+
+    /**
+     * Spring's transaction manager on the pool. {@code sql:} steps run on the same thread inside
+     * {@code new TransactionTemplate(transactionManager).execute(...)} share one connection and
+     * one transaction: on SQLite an IMMEDIATE one (see {@link Store#sqliteConfig()}), exact for a
+     * read-then-write. On PostgreSQL (read committed) two such transactions can read the same
+     * value (16 threads × 50 select-then-update increments kept 130 to 159 of 800): make the
+     * first statement an UPDATE of the row about to be read, the portable FOR UPDATE, or write
+     * with one conditional statement.
+     */
+    @BindToRegistry("transactionManager")
+    public synchronized PlatformTransactionManager transactionManager() {
+        if (transactions == null) {
+            transactions = new DataSourceTransactionManager(dataSource());
+        }
+        return transactions;
+    }
+
+    /**
+     * Processed message ids for idempotentConsumer, kept in the store so they survive restarts and
+     * are shared by every instance on one PostgreSQL. One namespace for all routes: prefix keys
+     * with the route's purpose (e.g. {@code broker-send:<key>}) when two routes could share one.
+     */
     @BindToRegistry("idempotentRepository")
-    public JdbcMessageIdRepository idempotentRepository() throws Exception {
-        JdbcMessageIdRepository repository = new JdbcMessageIdRepository(dataSource(), "switchboard");
-        // The table comes from the migrations, identical on every database.
-        repository.setCreateTableIfNotExists(false);
-        return repository;
+    public IdempotentRepository idempotentRepository() {
+        return new ProcessedMessageIds(dataSource(), new TransactionTemplate(transactionManager()), "switchboard");
     }
 
     @Override
     public void configure(CamelContext camel) throws Exception {
-        DataSource ds = dataSource();
-        HealthCheckHelper.getHealthCheckRegistry(camel).register(new StoreHealthCheck(ds));
+        Store opened = store();
+        // Registry beans are never closed by Camel; a service is stopped with the context, after the routes.
+        camel.addService(opened);
+        HealthCheckHelper.getHealthCheckRegistry(camel).register(new StoreHealthCheck(opened));
+        // switchboard_info lists the store beside the bridged systems. The systems bean belongs to
+        // another configuration class, bound in an order of Camel's choosing: look it up at start.
+        camel.addStartupListener(new StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                Systems systems = context.getRegistry().lookupByNameAndType("systems", Systems.class);
+                if (systems != null) {
+                    systems.register("store", () -> status(opened));
+                }
+            }
+        });
     }
 
-    private String sqliteUrl() throws Exception {
-        Path dir = Path.of(dataDir);
-        Files.createDirectories(dir);
-        return "jdbc:sqlite:" + dir.resolve("switchboard.db").toAbsolutePath();
-    }
-
-    /** The URL without credentials, for the log. */
-    static String describe(String jdbcUrl) {
-        return jdbcUrl.replaceAll("(?i)(password|user)=[^&;]*", "$1=***");
+    static Systems.Status status(Store store) {
+        Store.Probe probe = store.probe();
+        String detail = probe.database() + ", pool " + probe.active() + " active/" + probe.idle() + " idle/"
+                + probe.max() + " max" + (probe.up() ? "" : ": " + probe.error());
+        return new Systems.Status("store", true, probe.up() ? Systems.State.CONNECTED : Systems.State.DISCONNECTED, detail);
     }
 }

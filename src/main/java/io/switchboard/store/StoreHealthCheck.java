@@ -1,37 +1,36 @@
 package io.switchboard.store;
 
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.Map;
-import javax.sql.DataSource;
-import com.zaxxer.hikari.HikariDataSource;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
-/** Ready while the store answers a trivial query through the pool. */
+/** Ready while the store answers {@code select 1} through the pool in time. */
 final class StoreHealthCheck extends AbstractHealthCheck {
 
-    private final DataSource dataSource;
+    private final Store store;
 
-    StoreHealthCheck(DataSource dataSource) {
+    StoreHealthCheck(Store store) {
         super("switchboard", "store");
-        this.dataSource = dataSource;
+        this.store = store;
+    }
+
+    @Override
+    public boolean isLiveness() {
+        // A database that went away is no reason to restart Switchboard: it comes back by itself.
+        return false;
     }
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.setQueryTimeout(2);
-            s.execute("select 1");
-            builder.detail("database", c.getMetaData().getDatabaseProductName());
-            if (dataSource instanceof HikariDataSource h && h.getHikariPoolMXBean() != null) {
-                builder.detail("pool_active", h.getHikariPoolMXBean().getActiveConnections());
-                builder.detail("pool_idle", h.getHikariPoolMXBean().getIdleConnections());
-                builder.detail("pool_max", h.getMaximumPoolSize());
-            }
+        Store.Probe probe = store.probe();
+        builder.detail("database", probe.database());
+        builder.detail("pool_active", probe.active());
+        builder.detail("pool_idle", probe.idle());
+        builder.detail("pool_max", probe.max());
+        if (probe.up()) {
             builder.up();
-        } catch (Exception e) {
-            builder.detail("error", e.getClass().getSimpleName());
+        } else {
+            builder.detail("error", probe.error());
             builder.down();
         }
     }
