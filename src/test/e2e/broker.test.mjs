@@ -7,7 +7,7 @@ import { startSwitchboard, connect, waitFor } from './lib/switchboard.mjs';
 
 let sb;
 before(async () => {
-  sb = await startSwitchboard({ SWITCHBOARD_BROKER_QUEUE_LIMIT: '3', SWITCHBOARD_RATE_LIMIT: '0' });
+  sb = await startSwitchboard({ SWITCHBOARD_BROKER_QUEUE_LIMIT: '3', SWITCHBOARD_RATE_LIMIT: '0' }, { name: 'broker' });
 });
 after(async () => sb?.stop());
 

