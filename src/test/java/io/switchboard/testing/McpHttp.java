@@ -129,23 +129,11 @@ public final class McpHttp {
         }
 
         public static List<SseEvent> parse(String body) {
-            List<SseEvent> events = new ArrayList<>();
-            String id = null;
-            StringBuilder data = null;
-            for (String line : body.split("\n", -1)) {
-                if (line.isEmpty()) {
-                    if (id != null || data != null) {
-                        events.add(new SseEvent(id, data == null ? null : data.toString()));
-                    }
-                    id = null;
-                    data = null;
-                } else if (line.startsWith("id:")) {
-                    id = line.substring(3).trim();
-                } else if (line.startsWith("data:")) {
-                    data = (data == null ? new StringBuilder() : data.append('\n')).append(line.substring(5).trim());
-                }
+            try {
+                return read(new java.io.ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)), events -> false);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-            return events;
         }
 
         /** Reads events from a live stream until {@code stop} says enough (or the stream ends). */
