@@ -1,0 +1,141 @@
+package io.switchboard.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The broker under load: N connected sessions, each listening on its SSE stream; senders push
+ * point-to-point messages to random recipients as fast as they are acknowledged. Measures
+ * accepted messages per second and send-to-notification latency (the payload carries the
+ * sender's clock; sender and recipient are in this one process).
+ */
+public final class BrokerLoad {
+
+    public static void main(String[] argv) throws Exception {
+        Args a = new Args(argv);
+        URI url = URI.create(a.get("url", "http://127.0.0.1:8080/mcp"));
+        int sessions = a.getInt("sessions", 1000);
+        int senders = a.getInt("senders", 64);
+        long warmupNanos = TimeUnit.SECONDS.toNanos(a.getInt("warmup", 5));
+        long runNanos = TimeUnit.SECONDS.toNanos(a.getInt("duration", 20));
+        Vertx vertx = Vertx.vertx();
+        // One client for everything: each listening stream holds a connection, the rest are pooled.
+        HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+                .setMaxPoolSize(sessions + senders + 16).setIdleTimeout(0));
+        HttpClient streams = http;
+        Recorder latency = new Recorder(3);
+        AtomicLong delivered = new AtomicLong();
+        long[] window = new long[2];
+
+        List<McpConnection> conns = new ArrayList<>();
+        List<String> brokerIds = new ArrayList<>();
+        McpConnection admin = new McpConnection(http, url);
+        await(admin.initialize());
+        await(admin.callTool("broker_connect", "{}"));
+        await(admin.callTool("broker_register_protocol",
+                "{\"name\":\"bench\",\"version\":\"1.0.0\",\"schema\":{\"type\":\"object\"},\"capabilities\":[\"point_to_point\"]}"));
+        for (int i = 0; i < sessions; i++) {
+            McpConnection c = new McpConnection(http, url);
+            await(c.initialize());
+            JsonNode r = await(c.callTool("broker_connect", "{}"));
+            brokerIds.add(r.path("result").path("structuredContent").path("session_id").asText());
+            await(c.listen(streams, msg -> {
+                JsonNode m = msg.path("params").path("data").path("message");
+                if (m.isMissingNode()) {
+                    return;
+                }
+                long now = System.nanoTime();
+                long sentAt = m.path("payload").path("t").asLong();
+                if (sentAt >= window[0] && now <= window[1]) {
+                    latency.recordValue(Math.max(1, (now - sentAt) / 1000));
+                    delivered.incrementAndGet();
+                }
+            }));
+            conns.add(c);
+        }
+        System.err.println("broker bench: " + sessions + " sessions connected and listening");
+        AtomicLong accepted = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        long start = System.nanoTime();
+        window[0] = start + warmupNanos;
+        window[1] = window[0] + runNanos;
+        CountDownLatch done = new CountDownLatch(senders);
+        for (int s = 0; s < senders; s++) {
+            send(conns.get(s % conns.size()), brokerIds, accepted, errors, window, done);
+        }
+        done.await(runNanos / 1_000_000_000L + 120, TimeUnit.SECONDS);
+        // Notifications still in flight for sends inside the window are awaited briefly.
+        long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (delivered.get() < accepted.get() && System.nanoTime() < settle) {
+            Thread.onSpinWait();
+        }
+        Histogram h = latency.getIntervalHistogram();
+        double seconds = runNanos / 1e9;
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("label", a.get("label", url.toString()));
+        result.put("sessions", sessions);
+        result.put("senders", senders);
+        result.put("duration_s", runNanos / 1_000_000_000L);
+        result.put("accepted", accepted.get());
+        result.put("messages_per_s", Math.round(accepted.get() / seconds));
+        result.put("notified", delivered.get());
+        result.put("p50_ms", h.getValueAtPercentile(50) / 1000.0);
+        result.put("p95_ms", h.getValueAtPercentile(95) / 1000.0);
+        result.put("p99_ms", h.getValueAtPercentile(99) / 1000.0);
+        result.put("max_ms", h.getMaxValue() / 1000.0);
+        result.put("errors", errors.get());
+        String json = McpConnection.JSON.writeValueAsString(result);
+        System.out.println(json);
+        String out = a.get("out", null);
+        if (out != null) {
+            Files.writeString(Path.of(out), json);
+        }
+        vertx.close();
+    }
+
+    private static void send(McpConnection c, List<String> recipients, AtomicLong accepted, AtomicLong errors, long[] window,
+                             CountDownLatch done) {
+        long t = System.nanoTime();
+        if (t >= window[1]) {
+            done.countDown();
+            return;
+        }
+        String to = recipients.get(ThreadLocalRandom.current().nextInt(recipients.size()));
+        String args = "{\"recipient_id\":\"" + to + "\",\"protocol_name\":\"bench\",\"protocol_version\":\"1.0.0\","
+                + "\"payload\":{\"t\":" + t + "}}";
+        c.callTool("broker_send_message", args).onComplete(ar -> {
+            boolean ok = ar.succeeded() && ar.result().path("result").path("structuredContent").path("success").asBoolean();
+            if (t >= window[0]) {
+                if (ok) {
+                    accepted.incrementAndGet();
+                } else {
+                    errors.incrementAndGet();
+                    if (errors.get() < 5) {
+                        System.err.println("send failed: " + (ar.succeeded() ? ar.result() : ar.cause()));
+                    }
+                }
+            }
+            send(c, recipients, accepted, errors, window, done);
+        });
+    }
+
+    private static <T> T await(Future<T> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+}
