@@ -48,6 +48,7 @@ public final class MessageRouter {
     private final int queueLimit;
     private final Supplier<MeterRegistry> metrics;
     /** Orders a recipient's queue within a priority; monotonic even if the clock steps back. */
+    private volatile io.micrometer.core.instrument.Timer deliveryLatency;
     private final AtomicLong seq = new AtomicLong(System.currentTimeMillis() * 1000);
 
     public MessageRouter(CamelContext camel, ObjectMapper mapper, ProtocolRegistry protocols, SessionRegistry sessions,
@@ -182,7 +183,10 @@ public final class MessageRouter {
                 Map.of("uri", String.format(INBOX_URI, recipient.id())));
         long created = ((Number) row.get("created_at")).longValue();
         row.put("delivered_at", System.currentTimeMillis());
-        timer("broker.delivery.latency").record(Math.max(0, System.currentTimeMillis() - created), TimeUnit.MILLISECONDS);
+        MeterRegistry registry = metrics.get();
+        if (registry != null) {
+            deliveryLatency(registry).record(Math.max(0, System.currentTimeMillis() - created), TimeUnit.MILLISECONDS);
+        }
         count("broker.messages.delivered");
         return true;
     }
@@ -450,9 +454,14 @@ public final class MessageRouter {
         }
     }
 
-    private io.micrometer.core.instrument.Timer timer(String name) {
-        MeterRegistry r = metrics.get();
-        return r == null ? io.micrometer.core.instrument.Timer.builder(name).register(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
-                : io.micrometer.core.instrument.Timer.builder(name).publishPercentileHistogram().register(r);
+    /** Built once: delivery is the broker's hot path. */
+    private io.micrometer.core.instrument.Timer deliveryLatency(MeterRegistry registry) {
+        io.micrometer.core.instrument.Timer t = deliveryLatency;
+        if (t == null) {
+            t = deliveryLatency = io.micrometer.core.instrument.Timer.builder("broker.delivery.latency")
+                    .description("From a send to the recipient's notification").publishPercentileHistogram()
+                    .register(registry);
+        }
+        return t;
     }
 }

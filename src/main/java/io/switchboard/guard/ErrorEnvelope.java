@@ -26,7 +26,7 @@ public record ErrorEnvelope(ErrorCode code, String message, String operation, Li
         return new ErrorEnvelope(code, Sanitizer.clean(message), operation, suggestions, Map.of(), correlationId);
     }
 
-    /** Classifies whatever a route threw; {@code expected} is false when the detail must stay in the log. */
+    /** Classifies whatever a route threw, walking its causes; unknown failures keep their detail in the log. */
     public static ErrorEnvelope fromThrowable(Throwable failure, String operation, String correlationId) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ToolException te) {

@@ -80,10 +80,6 @@ final class ClientSession {
         return streams.asMap().values().stream().filter(SseStream::isAttached).count();
     }
 
-    void streamClosed(SseStream stream) {
-        // Kept in the replay registry until it expires: a client may still resume it.
-    }
-
     void putSessionHeader(HttpServerResponse response) {
         response.putHeader(SESSION_HEADER, session.getId());
     }

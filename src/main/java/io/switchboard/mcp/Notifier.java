@@ -4,6 +4,7 @@ import io.modelcontextprotocol.spec.McpSchema;
 import java.util.Collection;
 import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * How the systems push to MCP clients: to the subscribers of a resource, to one session, or as a
@@ -22,7 +23,7 @@ public final class Notifier {
     public void resourceUpdated(String uri) {
         Flux.fromIterable(endpoints.get())
                 .flatMap(e -> e.server().notifyResourcesUpdated(new McpSchema.ResourcesUpdatedNotification(uri))
-                        .onErrorResume(x -> reactor.core.publisher.Mono.empty()))
+                        .onErrorResume(x -> Mono.empty()))
                 .subscribe();
     }
 
@@ -35,7 +36,7 @@ public final class Notifier {
     public void toSession(String sessionId, String method, Object params) {
         Flux.fromIterable(endpoints.get())
                 .flatMap(e -> e.transport().notifyClient(sessionId, method, params)
-                        .onErrorResume(x -> reactor.core.publisher.Mono.empty()))
+                        .onErrorResume(x -> Mono.empty()))
                 .subscribe();
     }
 

@@ -249,7 +249,6 @@ final class SseStream implements McpStreamableServerTransport {
             }
             context.runOnContext(v -> endQuietly(r));
         }
-        owner.streamClosed(this);
     }
 
     @Override
@@ -269,7 +268,6 @@ final class SseStream implements McpStreamableServerTransport {
         completed = true;
         HttpServerResponse r = response;
         response = null;
-        owner.streamClosed(this);
         if (r == null) {
             sink.success();
             return;
