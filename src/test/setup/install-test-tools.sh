@@ -20,6 +20,7 @@ want() {
 }
 
 want postgresql '/usr/lib/postgresql/*/bin/initdb'   # store and broker tests run on a real PostgreSQL too
+want prosody prosody                                 # xmpp tests run against a real Prosody
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,165 @@
+package io.switchboard.xmpp;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.mcp.McpGateway;
+import io.switchboard.observe.Systems;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.function.Supplier;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.Ordered;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.StartupListener;
+import org.apache.camel.component.seda.SedaEndpoint;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The XMPP bridge's beans; its routes are routes/xmpp.camel.yaml, its tools routes/xmpp.mcp.yaml. */
+@Configuration
+public class XmppConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(XmppConfiguration.class);
+    /** The inbound boundary: the priority queue the gate fills and seda:xmpp-in drains. */
+    static final String INBOUND_URI = "seda:xmpp-in?queue=#xmppInboundQueue";
+
+    private XmppSettings settings;
+    private PriorityBlockingQueue<Exchange> inboundQueue;
+    private InboundGate gate;
+    private XmppLink link;
+    private XmppTools tools;
+
+    @BindToRegistry(value = "xmppSettings", lazy = true)
+    public synchronized XmppSettings xmppSettings(CamelContext camel) {
+        if (settings == null) {
+            settings = XmppSettings.from(key -> camel.getPropertiesComponent().resolveProperty(key).orElse(""));
+        }
+        return settings;
+    }
+
+    @BindToRegistry(value = "xmppInboundQueue", lazy = true)
+    public synchronized PriorityBlockingQueue<Exchange> xmppInboundQueue(CamelContext camel) {
+        if (inboundQueue == null) {
+            inboundQueue = new PriorityBlockingQueue<>(64, InboundGate.ORDER);
+        }
+        return inboundQueue;
+    }
+
+    @BindToRegistry(value = "xmppGate", lazy = true)
+    public synchronized InboundGate xmppGate(CamelContext camel) {
+        if (gate == null) {
+            gate = new InboundGate(xmppInboundQueue(camel), xmppSettings(camel), metrics(camel));
+        }
+        return gate;
+    }
+
+    @BindToRegistry(value = "xmppLink", lazy = true)
+    public synchronized XmppLink xmppLink(CamelContext camel) {
+        if (link == null) {
+            link = new XmppLink(xmppSettings(camel),
+                    camel.getExecutorServiceManager().newSingleThreadScheduledExecutor(this, "xmpp-link"));
+        }
+        return link;
+    }
+
+    @BindToRegistry(value = "xmppTools", lazy = true)
+    public synchronized XmppTools xmppTools(CamelContext camel) {
+        if (tools == null) {
+            McpGateway gateway = camel.getRegistry().lookupByNameAndType("mcpGateway", McpGateway.class);
+            ObjectMapper mapper = camel.getRegistry().lookupByNameAndType("mcpObjectMapper", ObjectMapper.class);
+            tools = new XmppTools(xmppSettings(camel), xmppLink(camel), xmppGate(camel), gateway.notifier(), mapper,
+                    () -> outboundDepth(camel), metrics(camel));
+        }
+        return tools;
+    }
+
+    @Override
+    public void configure(CamelContext camel) throws Exception {
+        camel.addStartupListener(new XmppStartup(this));
+    }
+
+    private static int outboundDepth(CamelContext camel) {
+        return camel.getEndpoints().stream()
+                .filter(e -> e instanceof SedaEndpoint && e.getEndpointKey().startsWith("seda://xmpp-out"))
+                .mapToInt(e -> ((SedaEndpoint) e).getCurrentQueueSize()).sum();
+    }
+
+    private static Supplier<MeterRegistry> metrics(CamelContext camel) {
+        return () -> camel.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
+    }
+
+    /** Connects once the routes run, after stored sends are queued again, before the MCP endpoints open. */
+    private record XmppStartup(XmppConfiguration config) implements StartupListener, Ordered {
+        @Override
+        public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+        }
+
+        @Override
+        public void onCamelContextFullyStarted(CamelContext camel, boolean alreadyStarted) throws Exception {
+            XmppSettings settings = config.xmppSettings(camel);
+            XmppLink link = config.xmppLink(camel);
+            Systems systems = camel.getRegistry().lookupByNameAndType("systems", Systems.class);
+            if (!settings.configured()) {
+                LOG.info("XMPP bridge is off: SWITCHBOARD_XMPP_JID is not set");
+                if (systems != null) {
+                    systems.register("xmpp", () -> new Systems.Status("xmpp", false, Systems.State.NOT_CONFIGURED,
+                            "set SWITCHBOARD_XMPP_JID and SWITCHBOARD_XMPP_PASSWORD"));
+                }
+                return;
+            }
+            InboundGate gate = config.xmppGate(camel);
+            MeterRegistry registry = metrics(camel).get();
+            if (registry != null) {
+                gate.registerGauges(registry);
+            }
+            ProducerTemplate producer = camel.createProducerTemplate();
+            Endpoint inbound = camel.getEndpoint(INBOUND_URI);
+            gate.bindTo(producer, inbound);
+            link.wire(
+                    message -> gate.offer(message, message.getFrom().asBareJid().toString()),
+                    presence -> gate.offer(presence, presence.getFrom().asBareJid().toString()),
+                    (from, id) -> producer.sendBody("direct:xmpp-receipt", Map.of("message_id", id, "from", from,
+                            "delivered_at", System.currentTimeMillis())),
+                    () -> { },
+                    () -> storedRooms(producer));
+            // What was accepted before a restart and never sent goes out first, in order.
+            producer.sendBody("direct:xmpp-outbox-replay", null);
+            link.start();
+            camel.addService(new ServiceSupport() {
+                @Override
+                protected void doStop() {
+                    link.stop();
+                }
+            });
+            if (systems != null) {
+                systems.register("xmpp", () -> new Systems.Status("xmpp", true, link.state(), link.detail()));
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private static Map<String, String> storedRooms(ProducerTemplate producer) {
+            List<Map<String, Object>> rows = producer.requestBody("direct:xmpp-rooms-load", null, List.class);
+            Map<String, String> rooms = new LinkedHashMap<>();
+            for (Map<String, Object> row : rows) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                row.forEach((k, v) -> r.put(k.toLowerCase(Locale.ROOT), v));
+                rooms.put(String.valueOf(r.get("room")), String.valueOf(r.get("nickname")));
+            }
+            return rooms;
+        }
+
+        @Override
+        public int getOrder() {
+            return Ordered.LOWEST - 1;
+        }
+    }
+}
