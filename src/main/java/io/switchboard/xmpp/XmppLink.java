@@ -66,6 +66,7 @@ public final class XmppLink implements ConnectionListener {
     private final ScheduledExecutorService scheduler;
     private final IntervalFunction backoff;
     private final AtomicInteger attempt = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean reconnectPending = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<EntityBareJid, String> rooms = new ConcurrentHashMap<>();
     private volatile Systems.State state = Systems.State.DISCONNECTED;
     private volatile String detail = "not started";
@@ -134,6 +135,7 @@ public final class XmppLink implements ConnectionListener {
     }
 
     private void connect() {
+        reconnectPending.set(false);
         if (stopping) {
             return;
         }
@@ -167,7 +169,8 @@ public final class XmppLink implements ConnectionListener {
     }
 
     private void scheduleReconnect() {
-        if (stopping) {
+        // A failed attempt and the closed-connection callback may both ask: one attempt at a time.
+        if (stopping || !reconnectPending.compareAndSet(false, true)) {
             return;
         }
         long delay = backoff.apply(attempt.incrementAndGet());
@@ -210,7 +213,7 @@ public final class XmppLink implements ConnectionListener {
     @Override
     public void connectionClosedOnError(Exception e) {
         if (!stopping) {
-            state = Systems.State.RECONNECTING;
+            state = permanent(e) ? Systems.State.FAILED : Systems.State.RECONNECTING;
             detail = "connection lost: " + describe(e);
             scheduleReconnect();
         }
