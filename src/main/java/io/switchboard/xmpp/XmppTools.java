@@ -159,9 +159,57 @@ public final class XmppTools {
         return row;
     }
 
+    /**
+     * The stanza seda handed over plus whatever else is waiting (up to {@code max}), normalised, in
+     * priority order: {messages: rows for the inbox, events: everything to notify}.
+     */
+    public Map<String, Object> normaliseBatch(Exchange first, int max) {
+        List<Exchange> batch = new ArrayList<>();
+        batch.add(first);
+        batch.addAll(gate.drain(max - 1));
+        List<Map<String, Object>> messages = new ArrayList<>();
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (Exchange e : batch) {
+            Map<String, Object> row = normalise(e);
+            if (row != null) {
+                events.add(row);
+                if (!"presence".equals(row.get("kind"))) {
+                    messages.add(row);
+                }
+            }
+        }
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("messages", messages);
+        b.put("events", events);
+        return b;
+    }
+
+    /** Boundary 2 → the AI, for a batch: each event notified in order. */
+    @SuppressWarnings("unchecked")
+    public void notifyEvents(List<Map<String, Object>> events) {
+        boolean inbox = false;
+        for (Map<String, Object> row : events) {
+            if ("presence".equals(row.get("kind"))) {
+                notifyPresence(row);
+            } else {
+                inbox = true;
+                notifyMessage(row, false);
+            }
+        }
+        if (inbox) {
+            notifier.resourceUpdated(INBOX_URI);
+        }
+    }
+
     /** Boundary 2 → the AI: the inbox changed, and here is the message as a log notification. */
     public void notifyMessage(Map<String, Object> row) {
-        notifier.resourceUpdated(INBOX_URI);
+        notifyMessage(row, true);
+    }
+
+    private void notifyMessage(Map<String, Object> row, boolean inboxUpdated) {
+        if (inboxUpdated) {
+            notifier.resourceUpdated(INBOX_URI);
+        }
         observeLatency(row);
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("event", "xmpp_message");
