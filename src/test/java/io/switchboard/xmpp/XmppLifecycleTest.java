@@ -50,6 +50,30 @@ class XmppLifecycleTest {
     }
 
     @Test
+    void sendsAcceptedWhileTheServerIsDownGoOutAfterARestartOfSwitchboard() throws Exception {
+        try (ProsodyServer prosody = ProsodyServer.start("switchboard", "bob")) {
+            Map<String, String> settings = XmppBridgeTest.account(prosody);
+            settings.put("switchboard.data.dir", java.nio.file.Files.createTempDirectory("switchboard-outbox").toString());
+            prosody.stop();
+            try (LiveSwitchboard first = LiveSwitchboard.start(settings)) {
+                McpHttp mcp = new McpHttp(first.uri("/mcp")).initialize();
+                for (int i = 0; i < 5; i++) {
+                    JsonNode r = mcp.callTool("xmpp_send_message", Map.of("recipient", "bob@localhost", "message", "queued-" + i))
+                            .path("result").path("structuredContent");
+                    assertThat(r.path("status").asText()).isEqualTo("queued");
+                    assertThat(r.path("connection_state").asText()).isNotEqualTo("connected");
+                }
+            }
+            prosody.restart();
+            try (RunningSwitchboard second = RunningSwitchboard.start(settings);
+                 XmppPeer bob = XmppPeer.login(prosody, "bob")) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> bob.bodies().size() >= 5);
+                assertThat(bob.bodies()).containsExactly("queued-0", "queued-1", "queued-2", "queued-3", "queued-4");
+            }
+        }
+    }
+
+    @Test
     void anUnconfiguredBridgeSaysSoAndNeverPretendsToSend() throws Exception {
         try (RunningSwitchboard switchboard = RunningSwitchboard.start(Map.of("switchboard.xmpp.jid", ""))) {
             McpHttp mcp = new McpHttp(switchboard.uri("/mcp")).initialize();
