@@ -417,7 +417,8 @@ public final class XmppLink implements ConnectionListener {
     /** Failures that retrying will not cure without an operator: wrong password, untrusted certificate. */
     private static boolean permanent(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SASLErrorException || t instanceof SSLHandshakeException || t instanceof CertificateException) {
+            if (t instanceof SASLErrorException || t instanceof SSLHandshakeException || t instanceof CertificateException
+                    || t instanceof SmackException.SecurityRequiredByClientException) {
                 return true;
             }
         }
@@ -433,6 +434,9 @@ public final class XmppLink implements ConnectionListener {
             if (t instanceof SSLHandshakeException || t instanceof CertificateException) {
                 return "TLS refused: the server's certificate is not trusted (" + t.getClass().getSimpleName() + ")";
             }
+        }
+        if (e instanceof SmackException.SecurityRequiredByClientException) {
+            return "the server does not offer TLS and SWITCHBOARD_XMPP_SECURITY is required";
         }
         if (e instanceof SmackException.ConnectionException) {
             return "server unreachable";

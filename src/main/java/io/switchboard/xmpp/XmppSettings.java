@@ -73,7 +73,7 @@ public record XmppSettings(
                 mode,
                 blankToNull(property.apply("switchboard.xmpp.trust-store")),
                 blankToNull(property.apply("switchboard.xmpp.trust-store-password")),
-                property.apply("switchboard.xmpp.resource"),
+                resource(property.apply("switchboard.xmpp.resource")),
                 allowed,
                 Integer.parseInt(property.apply("switchboard.xmpp.inbound-queue-size")),
                 Integer.parseInt(property.apply("switchboard.xmpp.priority-reserve")),
@@ -85,6 +85,15 @@ public record XmppSettings(
                 Duration.parse(property.apply("switchboard.xmpp.backoff-initial")),
                 Duration.parse(property.apply("switchboard.xmpp.backoff-max")),
                 Boolean.parseBoolean(property.apply("switchboard.xmpp.stream-management")));
+    }
+
+    /**
+     * A resource of its own per process unless one is set: two instances on one account with the
+     * same resource would throw each other off the server in turn.
+     */
+    private static String resource(String configured) {
+        return configured == null || configured.isBlank()
+                ? "switchboard-" + java.util.UUID.randomUUID().toString().substring(0, 8) : configured.strip();
     }
 
     private static String blankToNull(String s) {
