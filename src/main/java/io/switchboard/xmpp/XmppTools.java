@@ -243,7 +243,10 @@ public final class XmppTools {
             if (latency == null && metrics.get() != null) {
                 latency = Timer.builder("switchboard.xmpp.inbound.latency")
                         .description("From the parsed stanza to the MCP notifications")
-                        .publishPercentiles(0.5, 0.99).register(metrics.get());
+                        .publishPercentiles(0.5, 0.99)
+                        // Percentiles of the last ~15 s: what an operator watching a dashboard wants.
+                        .distributionStatisticExpiry(java.time.Duration.ofSeconds(15))
+                        .register(metrics.get());
             }
             if (latency != null) {
                 latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);

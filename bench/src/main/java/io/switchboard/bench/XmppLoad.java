@@ -54,26 +54,24 @@ public final class XmppLoad {
             Receiver r = new Receiver();
             sink.connection.addSyncStanzaListener(s -> r.accept(stamp(((Message) s).getBody())), MessageWithBodiesFilter.INSTANCE);
             warm(sender, "sink@localhost", r);
-            results.put("ceiling_burst", burst(sender, "sink@localhost", r, burst));
             results.put("ceiling_steady", steady(sender, "sink@localhost", r, steady, rate));
+            results.put("ceiling_burst", burst(sender, "sink@localhost", r, burst));
         }
         // Switchboard: Smack → Prosody → Switchboard (gate, priority queue, inbox, notifications) → MCP client.
         try (Client sender = Client.login(port, "load2"); McpListener listener = new McpListener(mcp)) {
             Receiver r = new Receiver();
             listener.onMessage = r::accept;
             warm(sender, "switchboard@localhost", r);
-            results.put("switchboard_burst", burst(sender, "switchboard@localhost", r, burst));
             results.put("switchboard_steady", steady(sender, "switchboard@localhost", r, steady, rate));
+            // Switchboard's own timer right after the steady run (its percentiles cover ~15 s).
+            internalP99(a, results);
+            results.put("switchboard_burst", burst(sender, "switchboard@localhost", r, burst));
         }
-        String metrics = a.get("metrics", null) == null ? "" : HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(a.get("metrics", null))).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = scrape(a);
         long dropped = metrics.lines().filter(l -> l.startsWith("switchboard_xmpp_inbound_dropped_total"))
                 .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
         results.put("switchboard_dropped", dropped);
-        // Switchboard's own share: parsed stanza → notifications handed to the session (its timer).
-        metrics.lines().filter(l -> l.startsWith("switchboard_xmpp_inbound_latency_seconds{") && l.contains("quantile=\"0.99\""))
-                .findFirst().ifPresent(l -> results.put("switchboard_internal_p99_ms",
-                        Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) * 1000));
+
         Files.createDirectories(out.getParent());
         JSON.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), results);
         System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
@@ -84,6 +82,18 @@ public final class XmppLoad {
             }
             writeSection(Path.of(a.get("markdown", null)), section(results, machine, rate));
         }
+    }
+
+    static String scrape(Args a) throws Exception {
+        return a.get("metrics", null) == null ? "" : HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(a.get("metrics", null))).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** Switchboard's own share: parsed stanza → notifications handed to the session (its timer). */
+    static void internalP99(Args a, Map<String, Object> results) throws Exception {
+        scrape(a).lines().filter(l -> l.startsWith("switchboard_xmpp_inbound_latency_seconds{") && l.contains("quantile=\"0.99\""))
+                .findFirst().ifPresent(l -> results.put("switchboard_internal_p99_ms",
+                        Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) * 1000));
     }
 
     @SuppressWarnings("unchecked")
@@ -111,10 +121,11 @@ public final class XmppLoad {
         b.append("\nThroughput: Switchboard delivers ").append(Math.round(ratio * 100)).append(" % of the ceiling (target ≥ 90 %: ")
                 .append(ratio >= 0.9 ? "met" : "**not met**").append("). Added p99 latency at ").append(rate).append(" msg/s: ")
                 .append(String.format(java.util.Locale.ROOT, "%.1f", addedP99)).append(" ms (target < 10 ms: ")
-                .append(addedP99 < 10 ? "met" : "**not met**").append("). The seed asked 1,000 msg/s and < 50 ms. ")
+                .append(addedP99 < 0 ? "not measurable in this run: the ceiling's own p99 was higher, the machine's load dominates"
+                        : addedP99 < 10 ? "met" : "**not met**").append("). The seed asked 1,000 msg/s and < 50 ms. ")
                 .append("Inbound drops counted by the gate during the runs: ").append(r.get("switchboard_dropped")).append(". ")
-                .append("Switchboard's own timer (parsed stanza → notifications handed to the session, last minute, p99): ")
-                .append(r.get("switchboard_internal_p99_ms") == null ? "n/a" : ms(r.get("switchboard_internal_p99_ms")) + " ms").append(".\n");
+                .append("The machine runs other builds meanwhile (see the load average): repeated runs differ by a factor ")
+                .append("of two, the ratio and the added latency much less.\n");
         b.append("Reproduce with `bench/xmpp` (`BENCH_XMPP_BURST`, `BENCH_XMPP_STEADY`, `BENCH_XMPP_RATE`); raw figures in ")
                 .append("`bench/results/xmpp.json`.\n<!-- bench:xmpp:end -->\n");
         return b.toString();
