@@ -91,6 +91,11 @@ public final class BrokerLoad {
         for (int s = 0; s < senders; s++) {
             send(conns.get(s % conns.size()), brokerIds, accepted, errors, window, done);
         }
+        CpuShare cpu = new CpuShare(Long.parseLong(a.get("server-pid", "-1")), a.getInt("clk-tck", 100));
+        LoadGenerator.sleepUntil(window[0]);
+        cpu.start();
+        LoadGenerator.sleepUntil(window[1]);
+        cpu.stop();
         done.await(runNanos / 1_000_000_000L + 120, TimeUnit.SECONDS);
         // Notifications still in flight for sends inside the window are awaited briefly.
         long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -112,6 +117,8 @@ public final class BrokerLoad {
         result.put("p99_ms", h.getValueAtPercentile(99) / 1000.0);
         result.put("max_ms", h.getMaxValue() / 1000.0);
         result.put("errors", errors.get());
+        result.put("server_cpu_cores", cpu.serverCores());
+        result.put("client_cpu_cores", cpu.clientCores());
         String json = McpConnection.JSON.writeValueAsString(result);
         System.out.println(json);
         String out = a.get("out", null);
