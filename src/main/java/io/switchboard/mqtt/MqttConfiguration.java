@@ -64,7 +64,9 @@ public class MqttConfiguration implements CamelConfiguration {
             MqttSettings settings = new MqttSettings(maxSessions, Duration.parse(sessionTtl), minDuration, maxDuration,
                     maxMessages, pruneTo, maxTopics, maxSamples, maxPayloadBytes, queueSize, connectTimeout,
                     maxReconnectDelay, sampleSeconds);
-            sessions = new MqttSessions(settings, tlsSockets(), s -> mqttTools(camel).released(s));
+            sessions = new MqttSessions(settings, tlsSockets(),
+                    camel.getExecutorServiceManager().newCachedThreadPool(this, "mqtt-connect"),
+                    s -> mqttTools(camel).released(s));
         }
         return sessions;
     }

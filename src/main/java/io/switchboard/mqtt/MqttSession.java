@@ -7,7 +7,10 @@ import io.switchboard.guard.ToolException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -57,9 +60,13 @@ public final class MqttSession {
     private final LongAdder published = new LongAdder();
     private final LongAdder publishedBytes = new LongAdder();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final AtomicReference<CompletableFuture<MqttClient>> spare = new AtomicReference<>();
+    private final Executor connector;
 
-    private MqttSession(String id, ConnectionString target, SocketFactory tlsSockets, MqttSettings settings) throws MqttException {
+    private MqttSession(String id, ConnectionString target, SocketFactory tlsSockets, MqttSettings settings, Executor connector)
+            throws MqttException {
         this.id = id;
+        this.connector = connector;
         this.target = target;
         this.tlsSockets = tlsSockets;
         this.settings = settings;
@@ -67,25 +74,72 @@ public final class MqttSession {
     }
 
     /** Connects, or fails with a structured error that names the broker but no credential. */
-    static MqttSession connect(String id, ConnectionString target, SocketFactory tlsSockets, MqttSettings settings) {
+    static MqttSession connect(String id, ConnectionString target, SocketFactory tlsSockets, MqttSettings settings,
+                               Executor connector) {
         MqttSession session;
         try {
-            session = new MqttSession(id, target, tlsSockets, settings);
+            session = new MqttSession(id, target, tlsSockets, settings, connector);
         } catch (MqttException e) {
             throw new ToolException(ErrorCode.VALIDATION_ERROR, "The broker address is not usable: " + target.host(), List.of());
         }
         session.client.setCallback(session.new StateWatcher());
+        // The first spare connects beside the session's own connection, so the first collection starts at once too.
+        session.prepareSpare();
         try {
             session.client.connect(session.options());
         } catch (MqttException e) {
-            session.closeQuietly(session.client);
+            session.close();
             throw connectFailure(target, e);
+        }
+        CompletableFuture<MqttClient> first = session.spare.get();
+        if (first != null) {
+            try {
+                first.get(settings.connectTimeoutSeconds() + 1L, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                // openClient() connects again (and reports) when it is needed
+            }
         }
         return session;
     }
 
-    /** A new connection for one subscription, with this session's options and a client id of its own. */
-    MqttClient openClient(String suffix) {
+    /**
+     * A connection for one subscription, with this session's options and a client id of its own.
+     * Paho's CONNECT takes ~300 ms here, so one connection is kept ready in advance: a collection
+     * then starts receiving within milliseconds of the call, and the next spare connects meanwhile.
+     */
+    MqttClient openClient() {
+        CompletableFuture<MqttClient> ready = spare.getAndSet(null);
+        prepareSpare();
+        if (ready != null) {
+            try {
+                MqttClient c = ready.get(settings.connectTimeoutSeconds() + 1L, TimeUnit.SECONDS);
+                if (c.isConnected()) {
+                    return c;
+                }
+                closeQuietly(c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                // The spare failed (broker away?): connect now and report why if that fails too.
+            }
+        }
+        return connectClient("s" + subscriptionSeq.incrementAndGet());
+    }
+
+    private void prepareSpare() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        String suffix = "s" + subscriptionSeq.incrementAndGet();
+        CompletableFuture<MqttClient> next = CompletableFuture.supplyAsync(() -> connectClient(suffix), connector);
+        if (!spare.compareAndSet(null, next)) {
+            next.thenAccept(MqttSession::closeQuietly);
+        }
+    }
+
+    private MqttClient connectClient(String suffix) {
         MqttClient c = null;
         try {
             c = new MqttClient(target.serverUri(), target.clientId() + "-" + suffix, new MemoryPersistence());
@@ -260,6 +314,10 @@ public final class MqttSession {
     /** Disconnects; subscriptions are removed by their owner first. */
     void close() {
         state = State.CLOSED;
+        CompletableFuture<MqttClient> ready = spare.getAndSet(null);
+        if (ready != null) {
+            ready.thenAccept(MqttSession::closeQuietly);
+        }
         closeQuietly(client);
         meters.close();
     }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import javax.net.SocketFactory;
 import org.slf4j.Logger;
@@ -28,10 +29,12 @@ public final class MqttSessions {
     private final SocketFactory tlsSockets;
     private final Cache<String, MqttSession> open;
     private final Cache<String, Boolean> expired;
+    private final Executor connector;
     private int connecting;
 
-    public MqttSessions(MqttSettings settings, SocketFactory tlsSockets, Consumer<MqttSession> onRemoval) {
+    public MqttSessions(MqttSettings settings, SocketFactory tlsSockets, Executor connector, Consumer<MqttSession> onRemoval) {
         this.settings = settings;
+        this.connector = connector;
         this.tlsSockets = tlsSockets;
         this.expired = Caffeine.newBuilder().expireAfterWrite(settings.sessionTtl().plus(Duration.ofHours(1)))
                 .maximumSize(10_000).build();
@@ -63,7 +66,7 @@ public final class MqttSessions {
             connecting++;
         }
         try {
-            MqttSession session = MqttSession.connect(UUID.randomUUID().toString(), target, tlsSockets, settings);
+            MqttSession session = MqttSession.connect(UUID.randomUUID().toString(), target, tlsSockets, settings, connector);
             open.put(session.id(), session);
             LOG.info("MQTT session {} connected to {}", session.id(), target);
             return session;

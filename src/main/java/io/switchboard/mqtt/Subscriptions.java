@@ -95,7 +95,9 @@ public final class Subscriptions {
      */
     public Subscription open(MqttSession session, String filter, Consumer<Received> sink) {
         String id = session.nextSubscriptionId();
-        MqttClient client = session.openClient("s" + id.substring(id.indexOf('-') + 1));
+        long t0 = System.nanoTime();
+        MqttClient client = session.openClient();
+        long tConnected = System.nanoTime();
         Subscription sub = new Subscription(id, session, filter, client);
         running.put(id, sub);
         try {
@@ -116,6 +118,7 @@ public final class Subscriptions {
                     .parameter("queueSize", Integer.toString(settings.queueSize()))
                     .add();
             session.subscribed(id, filter);
+            LOG.debug("Subscription {} on {} live after {} ms (connection ready after {} ms)", id, filter, (System.nanoTime() - t0) / 1_000_000, (tConnected - t0) / 1_000_000);
             return sub;
         } catch (RuntimeException e) {
             sub.close();
