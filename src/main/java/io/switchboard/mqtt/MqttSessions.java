@@ -83,8 +83,8 @@ public final class MqttSessions {
         if (s == null) {
             open.cleanUp();
             if (sessionId != null && expired.getIfPresent(sessionId) != null) {
-                throw new ToolException(ErrorCode.NOT_FOUND, "MQTT session " + sessionId + " has expired (no use for "
-                        + settings.sessionTtl().toMinutes() + " min)", List.of("Open a new one with mqtt_establish_connection"));
+                throw new ToolException(ErrorCode.NOT_FOUND, "MQTT session " + sessionId + " has expired (unused for longer than "
+                        + human(settings.sessionTtl()) + ")", List.of("Open a new one with mqtt_establish_connection"));
             }
             throw ToolException.notFound("No MQTT session " + sessionId, "List sessions with mqtt_list_active_connections",
                     "Open one with mqtt_establish_connection");
@@ -111,6 +111,10 @@ public final class MqttSessions {
     public void closeAll() {
         open.invalidateAll();
         open.cleanUp();
+    }
+
+    private static String human(Duration d) {
+        return d.toSeconds() < 120 ? d.toSeconds() + " s" : d.toMinutes() + " min";
     }
 
     public MqttSettings settings() {
