@@ -86,6 +86,12 @@ public class MqttConfiguration implements CamelConfiguration {
         return tools;
     }
 
+    /** The subscription template's first step: a Paho message becomes a {@link Received}. */
+    @BindToRegistry("mqttCapture")
+    public org.apache.camel.Processor mqttCapture() {
+        return exchange -> exchange.getMessage().setBody(MqttTools.capture(exchange));
+    }
+
     /** mqtts:// trusts the JVM's CAs, or only the configured trust store's; certificates are always checked. */
     private SocketFactory tlsSockets() throws Exception {
         if (trustStore == null || trustStore.isBlank()) {

@@ -70,6 +70,8 @@ public final class Subscriptions {
             }
             running.remove(id);
             session.unsubscribed(id);
+            // The connection goes first: no message may reach a route that is stopping.
+            MqttSession.closeQuietly(client);
             try {
                 camel.getRouteController().stopRoute(routeId);
                 camel.removeRoute(routeId);
@@ -83,7 +85,6 @@ public final class Subscriptions {
             } catch (Exception e) {
                 LOG.debug("Removing queue of {}: {}", id, e.toString());
             }
-            MqttSession.closeQuietly(client);
             camel.getRegistry().unbind(clientBean);
         }
     }
