@@ -135,6 +135,7 @@ public final class MqttFlood {
         String gcLog = a.get("gc-log", null);
         double fromGc = gcLogHighWater(gcLog == null ? null : Path.of(gcLog));
         result.put("heap_high_water_mb", Math.max(scraped, fromGc));
+        result.put("loadavg_after", Files.readString(Path.of("/proc/loadavg")).trim());
         result.put("heap_source", scraped > 0 ? "metrics" : "gc log");
         result.put("collect_under_flood_ms", collectMs);
         result.put("collect_original_message_count", collected.path("original_message_count").asInt());
@@ -181,8 +182,13 @@ public final class MqttFlood {
         md.append(String.format("| collection under the flood: returned after | %,.0f ms (%s, %d kept of %d) |%n",
                 r.path("collect_under_flood_ms").asDouble(), r.path("collect_stopped_because").asText(),
                 r.path("collect_message_count").asInt(), r.path("collect_original_message_count").asInt()));
-        md.append(String.format("%nTarget: ≥ 20,000 msg/s ingested with bounded memory — %s (seed 003 asked for 100 msg/s: %s). ",
-                rate >= 20_000 ? "**met**" : "**not met**", rate >= 100 ? "met" : "not met"));
+        double bare = r.path("bare_paho_subscriber_rate_per_second").asDouble();
+        md.append(String.format("%nTarget: ≥ 20,000 msg/s ingested with bounded memory — %s on this machine (seed 003 asked for "
+                        + "100 msg/s: %s). Switchboard's subscription took in %.0f %% of what a bare Paho subscriber (no Camel) "
+                        + "received from the same broker in the same window; the load average after the run was %s on 2 cores "
+                        + "shared with other builds, so the absolute figures move a lot from run to run. ",
+                rate >= 20_000 ? "**met**" : "**not met**", rate >= 100 ? "met" : "not met",
+                bare > 0 ? 100.0 * rate / bare : 0.0, r.path("loadavg_after").asText()));
         md.append("Memory stays bounded by design: a subscription's queue holds at most `switchboard.mqtt.queue-size` (10,000) "
                 + "messages and a full queue holds the broker connection back instead of growing; a collection keeps at most "
                 + "500 messages, discovery 1,000 topics. QoS 0 messages the broker could not hand over are dropped by Mosquitto, "
