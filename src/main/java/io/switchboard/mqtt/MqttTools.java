@@ -490,17 +490,19 @@ public final class MqttTools {
         MqttSession s = sessions.get(str(args, "session_id", null));
         String filter = Topics.filter(str(args, "topic_pattern", "#"), "topic_pattern");
         int duration = duration(args, settings.sampleSeconds(), 1);
-        long[] c = {0, 0};
+        java.util.concurrent.atomic.LongAdder messages = new java.util.concurrent.atomic.LongAdder();
+        java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
         Set<String> topics = ConcurrentHashMap.newKeySet();
         long t0 = System.nanoTime();
         listen(ex, s, filter, duration, new Listening(), r -> {
-            c[0]++;
-            c[1] += r.payload().length;
+            messages.increment();
+            bytes.add(r.payload().length);
             if (topics.size() < settings.maxTopics()) {
                 topics.add(r.topic());
             }
-        }, () -> c[0] + " messages");
+        }, () -> messages.sum() + " messages");
         double secs = (System.nanoTime() - t0) / 1e9;
+        long[] c = {messages.sum(), bytes.sum()};
         Map<String, Object> roundTrips = roundTrips(s, 3);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("session_id", s.id());
