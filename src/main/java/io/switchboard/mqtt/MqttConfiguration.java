@@ -134,14 +134,15 @@ public class MqttConfiguration implements CamelConfiguration {
             MqttSessions sessions = config.mqttSessions(context);
             Systems systems = context.getRegistry().lookupByNameAndType("systems", Systems.class);
             if (systems != null) {
-                // Configured while sessions are open: a session whose broker went away makes it not ready.
+                // Sessions reach brokers their clients chose: one going away shows as "reconnecting"
+                // in the check's data but never makes Switchboard not ready for everyone else.
                 systems.register("mqtt", () -> {
                     var all = sessions.all();
                     long down = all.stream().filter(s -> !s.isConnected()).count();
                     Systems.State state = all.isEmpty() ? Systems.State.NOT_CONFIGURED
                             : down > 0 ? Systems.State.RECONNECTING : Systems.State.CONNECTED;
                     return new Systems.Status("mqtt", !all.isEmpty(), state,
-                            all.size() + " sessions" + (down > 0 ? ", " + down + " reconnecting" : ""));
+                            all.size() + " sessions" + (down > 0 ? ", " + down + " reconnecting" : ""), false);
                 });
             }
         }
