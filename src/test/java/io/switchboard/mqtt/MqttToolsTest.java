@@ -49,7 +49,6 @@ class MqttToolsTest {
         settings.put("switchboard.mqtt.max-topics", "20");
         settings.put("switchboard.mqtt.trust-store", mosquitto.trustStore().toString());
         settings.put("switchboard.mqtt.trust-store-password", MosquittoServer.TRUST_STORE_PASSWORD);
-        settings.put("switchboard.guard.max-string-length", "2000000");
         settings.put("switchboard.mcp.rate-limit-per-second", "0");
         switchboard = RunningSwitchboard.start(settings);
         mcp = new McpHttp(switchboard.uri("/mcp")).initialize();
