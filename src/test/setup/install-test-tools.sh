@@ -21,6 +21,8 @@ want() {
 
 want postgresql '/usr/lib/postgresql/*/bin/initdb'   # store and broker tests run on a real PostgreSQL too
 want prosody prosody                                 # xmpp tests run against a real Prosody
+want mosquitto /usr/sbin/mosquitto   # MQTT tests start their own Mosquitto 2 (mosquitto_passwd comes with it)
+want mosquitto-clients mosquitto_pub   # the end-to-end test publishes with mosquitto_pub
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

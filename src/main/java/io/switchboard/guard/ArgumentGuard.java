@@ -23,6 +23,11 @@ public final class ArgumentGuard {
         this.maxObjectKeys = maxObjectKeys;
     }
 
+    /** The same limits with another string length (a tool's declaration may raise it for itself). */
+    public ArgumentGuard withMaxStringLength(int length) {
+        return new ArgumentGuard(maxDepth, length, maxArrayLength, maxObjectKeys);
+    }
+
     /** The first violation found, as a client-facing message naming the argument path. */
     public Optional<String> check(Map<String, Object> arguments) {
         return checkValue(arguments, "$", 1);

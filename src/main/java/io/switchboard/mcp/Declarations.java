@@ -1,6 +1,7 @@
 package io.switchboard.mcp;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.switchboard.guard.ArgumentGuard;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,7 @@ public final class Declarations {
 
     public record Tool(String name, String originName, String route, String title, String description,
                        Map<String, Object> annotations, Map<String, Object> inputSchema,
-                       Map<String, Object> outputSchema, String timeout, String result) {
+                       Map<String, Object> outputSchema, String timeout, String result, Integer maxStringLength) {
 
         public String routeUri() {
             return route != null ? route : "direct:" + name;
@@ -38,6 +39,15 @@ public final class Declarations {
         /** The name on a system's own endpoint: the origin project's name where it differs. */
         public String systemName() {
             return originName != null ? originName : name;
+        }
+
+        /**
+         * The argument guard's string limit for this tool: its own {@code maxStringLength} when the
+         * declaration raises it (a tool whose arguments legitimately carry long text, such as an
+         * MQTT payload of up to 1 MB), the gateway's otherwise.
+         */
+        public ArgumentGuard guard(ArgumentGuard gatewayGuard) {
+            return maxStringLength == null ? gatewayGuard : gatewayGuard.withMaxStringLength(maxStringLength);
         }
 
         public boolean returnsContent() {

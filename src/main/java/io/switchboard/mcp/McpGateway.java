@@ -248,7 +248,7 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
             tool.annotations(mapper.convertValue(d.annotations(), McpSchema.ToolAnnotations.class));
         }
         ToolHandler handler = new ToolHandler(d, invoker.endpoint(d.routeUri()), compiled,
-                d.timeoutOr(settings.toolTimeout()), mapper, argumentGuard, invoker, metrics, this::closeStream);
+                d.timeoutOr(settings.toolTimeout()), mapper, d.guard(argumentGuard), invoker, metrics, this::closeStream);
         return McpServerFeatures.AsyncToolSpecification.builder().tool(tool.build()).callHandler(handler::call).build();
     }
 

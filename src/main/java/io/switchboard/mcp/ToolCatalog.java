@@ -80,6 +80,13 @@ public final class ToolCatalog extends EventNotifierSupport {
         this.declarationMapper = mapper.copy().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         this.routesDir = routesDir;
         this.onChange = onChange;
+        // Only route events matter: declaring no interest in the others means Camel does not even
+        // create an event object for every exchange of every route on the catalogue's account.
+        setIgnoreExchangeEvents(true);
+        setIgnoreCamelContextEvents(true);
+        setIgnoreServiceEvents(true);
+        setIgnoreStepEvents(true);
+        setIgnoreRouteEvents(false);
     }
 
     public Snapshot current() {
@@ -167,11 +174,21 @@ public final class ToolCatalog extends EventNotifierSupport {
         }
     }
 
+    /**
+     * Route changes that can change the catalogue: every tool, resource and prompt is a
+     * {@code direct:} route. Routes systems add and remove at run time for their own work (an
+     * MQTT collection's consumer, say) leave it alone; each refresh re-reads every declaration.
+     */
     @Override
     public boolean isEnabled(CamelEvent event) {
-        return event instanceof CamelEvent.RouteAddedEvent
-                || event instanceof CamelEvent.RouteRemovedEvent
-                || event instanceof CamelEvent.RouteReloadedEvent;
+        if (event instanceof CamelEvent.RouteReloadedEvent) {
+            return true;
+        }
+        if (event instanceof CamelEvent.RouteAddedEvent || event instanceof CamelEvent.RouteRemovedEvent) {
+            Route route = ((CamelEvent.RouteEvent) event).getRoute();
+            return route == null || route.getEndpoint() == null || route.getEndpoint().getEndpointUri().startsWith("direct:");
+        }
+        return false;
     }
 
     @Override

@@ -18,9 +18,20 @@ public final class Systems {
     /** Connection states, as the spec names them. */
     public enum State { NOT_CONFIGURED, DISCONNECTED, CONNECTING, CONNECTED, RECONNECTING, FAILED }
 
-    public record Status(String name, boolean configured, State state, String detail) {
+    /**
+     * A system's state. {@code gatesReadiness}: whether Switchboard is not ready while this system
+     * is configured and not connected. A connection Switchboard is configured with (the store,
+     * an XMPP account) does; connections clients open to servers of their choosing (MQTT
+     * sessions) do not: one client's broker going away must not take the gateway out of service
+     * for everyone. Their state still shows in the check's data ({@code /observe/health?data=true}).
+     */
+    public record Status(String name, boolean configured, State state, String detail, boolean gatesReadiness) {
+        public Status(String name, boolean configured, State state, String detail) {
+            this(name, configured, state, detail, true);
+        }
+
         public boolean healthy() {
-            return !configured || state == State.CONNECTED;
+            return !configured || !gatesReadiness || state == State.CONNECTED;
         }
 
         public Map<String, Object> toMap() {

@@ -12,13 +12,15 @@ import org.apache.camel.PropertyInject;
 import org.apache.camel.StartupListener;
 import org.apache.camel.health.HealthCheckHelper;
 import org.apache.camel.spi.IdempotentRepository;
+import org.apache.camel.spring.spi.SpringTransactionPolicy;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The store's beans: the pooled {@code dataSource} that {@code sql:} endpoints find by default,
- * its {@code transactionManager}, and the {@code idempotentRepository} for idempotentConsumer.
+ * its {@code transactionManager} (and {@code storeTransaction} for the transacted EIP), and the
+ * {@code idempotentRepository} for idempotentConsumer.
  * The database is opened and migrated while the beans are bound, before any route starts.
  */
 @Configuration
@@ -76,6 +78,15 @@ public class StoreConfiguration implements CamelConfiguration {
             transactions = new DataSourceTransactionManager(dataSource());
         }
         return transactions;
+    }
+
+    /**
+     * The {@code transacted} EIP's policy ({@code transacted: {ref: storeTransaction}}): the steps
+     * after it, and the {@code direct:} routes they call, share one connection and one transaction.
+     */
+    @BindToRegistry("storeTransaction")
+    public SpringTransactionPolicy storeTransaction() {
+        return new SpringTransactionPolicy(transactionManager());
     }
 
     /**

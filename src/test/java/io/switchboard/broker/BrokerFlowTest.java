@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -193,7 +197,8 @@ abstract class BrokerFlowTest {
         }
         JsonNode full = alice.call("broker_send_message", chat(dave.sessionId, "one too many"));
         assertThat(full.path("error_code").asText()).isEqualTo("queue_full");
-        JsonNode letters = alice.call("broker_dead_letters", Map.of("action", "list"));
+        // Other tests' dead letters share the table (the racing test leaves ~90): list them all.
+        JsonNode letters = alice.call("broker_dead_letters", Map.of("action", "list", "limit", 500));
         String dl = null;
         for (JsonNode l : letters.path("dead_letters")) {
             if ("one too many".equals(l.path("message").path("payload").path("text").asText())) {
@@ -210,6 +215,45 @@ abstract class BrokerFlowTest {
         assertThat(after.path("messages").findValuesAsText("payload").toString()).isNotNull();
         assertThat(after.path("messages").get(0).path("payload").path("text").asText()).isEqualTo("one too many");
         dave.call("broker_ack", Map.of("message_ids", after.path("messages").findValuesAsText("message_id")));
+    }
+
+    @Test
+    void sendersRacingForTheLastPlacesNeverOvershootTheQueue() throws Exception {
+        List<Agent> senders = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            senders.add(agent(speaks("1.0.0")));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(senders.size());
+        try {
+            // Each round, sixteen senders hit a fresh recipient's queue of 5 at the same instant.
+            for (int round = 0; round < 8; round++) {
+                Agent erin = agent(speaks("1.0.0"));
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<JsonNode>> sent = new ArrayList<>();
+                for (Agent s : senders) {
+                    sent.add(pool.submit(() -> {
+                        go.await();
+                        return s.call("broker_send_message", chat(erin.sessionId, "race"));
+                    }));
+                }
+                go.countDown();
+                int accepted = 0;
+                for (Future<JsonNode> f : sent) {
+                    JsonNode r = f.get(60, TimeUnit.SECONDS);
+                    if (r.path("success").asBoolean()) {
+                        accepted++;
+                    } else {
+                        assertThat(r.path("error_code").asText()).as(r.toString()).isEqualTo("queue_full");
+                    }
+                }
+                assertThat(accepted).as("round %d: a queue of 5 accepts exactly 5 of 16 racing sends", round).isEqualTo(5);
+                JsonNode inbox = erin.call("broker_receive_messages", Map.of("limit", 50));
+                assertThat(inbox.path("messages")).hasSize(5);
+                erin.call("broker_ack", Map.of("message_ids", inbox.path("messages").findValuesAsText("message_id")));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

@@ -2,10 +2,8 @@ package io.switchboard.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +27,8 @@ import org.HdrHistogram.Recorder;
  */
 public final class BrokerLoad {
 
+    private static final long HEARTBEAT_PERIOD_MS = 10_000;
+
     public static void main(String[] argv) throws Exception {
         Args a = new Args(argv);
         URI url = URI.create(a.get("url", "http://127.0.0.1:8080/mcp"));
@@ -34,11 +36,8 @@ public final class BrokerLoad {
         int senders = a.getInt("senders", 64);
         long warmupNanos = TimeUnit.SECONDS.toNanos(a.getInt("warmup", 5));
         long runNanos = TimeUnit.SECONDS.toNanos(a.getInt("duration", 20));
-        Vertx vertx = Vertx.vertx();
-        // One client for everything: each listening stream holds a connection, the rest are pooled.
-        HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
-                .setMaxPoolSize(sessions + senders + 16).setIdleTimeout(0));
-        HttpClient streams = http;
+        // The JDK's client: one connection per listening stream, pooled keep-alive connections for requests.
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         Recorder latency = new Recorder(3);
         AtomicLong delivered = new AtomicLong();
         long[] window = new long[2];
@@ -50,12 +49,20 @@ public final class BrokerLoad {
         await(admin.callTool("broker_connect", "{}"));
         await(admin.callTool("broker_register_protocol",
                 "{\"name\":\"bench\",\"version\":\"1.0.0\",\"schema\":{\"type\":\"object\"},\"capabilities\":[\"point_to_point\"]}"));
+        // Agents keep their broker sessions alive: without heartbeats the recipients would turn
+        // stale at 30 s and disconnected at 60 s (the connect phase alone can take that long on a
+        // loaded machine), and messages would queue instead of being notified.
+        ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "heartbeats");
+            t.setDaemon(true);
+            return t;
+        });
         for (int i = 0; i < sessions; i++) {
             McpConnection c = new McpConnection(http, url);
             await(c.initialize());
             JsonNode r = await(c.callTool("broker_connect", "{}"));
             brokerIds.add(r.path("result").path("structuredContent").path("session_id").asText());
-            await(c.listen(streams, msg -> {
+            c.listen(http, msg -> {
                 JsonNode m = msg.path("params").path("data").path("message");
                 if (m.isMissingNode()) {
                     return;
@@ -66,8 +73,13 @@ public final class BrokerLoad {
                     latency.recordValue(Math.max(1, (now - sentAt) / 1000));
                     delivered.incrementAndGet();
                 }
-            }));
+            }).get(60, TimeUnit.SECONDS);
             conns.add(c);
+            heartbeats.scheduleAtFixedRate(() -> c.callTool("broker_heartbeat", "{}"), HEARTBEAT_PERIOD_MS, HEARTBEAT_PERIOD_MS,
+                    TimeUnit.MILLISECONDS);
+            if ((i + 1) % 100 == 0) {
+                System.err.println("broker bench: " + (i + 1) + " sessions listening");
+            }
         }
         System.err.println("broker bench: " + sessions + " sessions connected and listening");
         AtomicLong accepted = new AtomicLong();
@@ -79,6 +91,11 @@ public final class BrokerLoad {
         for (int s = 0; s < senders; s++) {
             send(conns.get(s % conns.size()), brokerIds, accepted, errors, window, done);
         }
+        CpuShare cpu = new CpuShare(Long.parseLong(a.get("server-pid", "-1")), a.getInt("clk-tck", 100));
+        LoadGenerator.sleepUntil(window[0]);
+        cpu.start();
+        LoadGenerator.sleepUntil(window[1]);
+        cpu.stop();
         done.await(runNanos / 1_000_000_000L + 120, TimeUnit.SECONDS);
         // Notifications still in flight for sends inside the window are awaited briefly.
         long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -100,13 +117,14 @@ public final class BrokerLoad {
         result.put("p99_ms", h.getValueAtPercentile(99) / 1000.0);
         result.put("max_ms", h.getMaxValue() / 1000.0);
         result.put("errors", errors.get());
+        result.put("server_cpu_cores", cpu.serverCores());
+        result.put("client_cpu_cores", cpu.clientCores());
         String json = McpConnection.JSON.writeValueAsString(result);
         System.out.println(json);
         String out = a.get("out", null);
         if (out != null) {
             Files.writeString(Path.of(out), json);
         }
-        vertx.close();
     }
 
     private static void send(McpConnection c, List<String> recipients, AtomicLong accepted, AtomicLong errors, long[] window,

@@ -46,20 +46,16 @@ public final class LoadGenerator {
     private final LongAdder warmupErrors = new LongAdder();
     private final Map<String, LongAdder> errorsByKind = new ConcurrentHashMap<>();
     private final Map<String, String> firstErrorByKind = new ConcurrentHashMap<>();
-    private final long serverPid;
-    private final int clockTicksPerSecond;
+    private final CpuShare cpu;
     private long measureFrom;
     private long measureUntil;
-    private double serverCpuCores = -1;
-    private double clientCpuCores = -1;
 
     private LoadGenerator(URI url, int sessions, Duration warmup, Duration duration, long serverPid, int clockTicksPerSecond) {
         this.url = url;
         this.sessions = sessions;
         this.warmup = warmup;
         this.duration = duration;
-        this.serverPid = serverPid;
-        this.clockTicksPerSecond = clockTicksPerSecond;
+        this.cpu = new CpuShare(serverPid, clockTicksPerSecond);
     }
 
     public static void main(String[] argv) throws Exception {
@@ -120,47 +116,18 @@ public final class LoadGenerator {
         }
     }
 
-    /**
-     * CPU used during the measured window, in cores: this process's, and the server's when its pid
-     * was given (Linux /proc). On a small machine the two share the CPUs, so these say how the
-     * load split between them. Runs on the main thread, which only waits meanwhile.
-     */
+    /** CPU shares over the measured window; runs on the main thread, which only waits meanwhile. */
     private void measureCpu() throws InterruptedException {
-        com.sun.management.OperatingSystemMXBean os =
-                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         sleepUntil(measureFrom);
-        long clientStart = os.getProcessCpuTime();
-        long serverStart = serverCpuTicks();
-        long wallStart = System.nanoTime();
+        cpu.start();
         sleepUntil(measureUntil);
-        long clientEnd = os.getProcessCpuTime();
-        long serverEnd = serverCpuTicks();
-        double seconds = (System.nanoTime() - wallStart) / 1e9;
-        clientCpuCores = (clientEnd - clientStart) / 1e9 / seconds;
-        if (serverStart >= 0 && serverEnd >= 0) {
-            serverCpuCores = (serverEnd - serverStart) / (double) clockTicksPerSecond / seconds;
-        }
+        cpu.stop();
     }
 
-    private static void sleepUntil(long nanoTime) throws InterruptedException {
+    static void sleepUntil(long nanoTime) throws InterruptedException {
         long left;
         while ((left = nanoTime - System.nanoTime()) > 0) {
             TimeUnit.NANOSECONDS.sleep(left);
-        }
-    }
-
-    /** utime + stime of the server process, in clock ticks; -1 when unknown. */
-    private long serverCpuTicks() {
-        if (serverPid <= 0) {
-            return -1;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(serverPid), "stat"));
-            // The command name (field 2) may hold spaces: count fields from after its closing parenthesis.
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-        } catch (Exception e) {
-            return -1;
         }
     }
 
@@ -244,17 +211,17 @@ public final class LoadGenerator {
         r.put("max_ms", h.getMaxValue() / 1000.0);
         r.put("mean_ms", Math.round(h.getMean()) / 1000.0);
         r.put("errors", errors);
-        r.put("server_cpu_cores", serverCpuCores < 0 ? null : Math.round(serverCpuCores * 100) / 100.0);
-        r.put("client_cpu_cores", clientCpuCores < 0 ? null : Math.round(clientCpuCores * 100) / 100.0);
+        r.put("server_cpu_cores", cpu.serverCores());
+        r.put("client_cpu_cores", cpu.clientCores());
         r.put("warmup_calls", warmupCalls.sum());
         r.put("warmup_errors", warmupErrors.sum());
         Map<String, Object> kinds = new LinkedHashMap<>();
         errorsByKind.forEach((kind, n) -> kinds.put(kind, Map.of("count", n.sum(), "first", firstErrorByKind.get(kind))));
         r.put("error_kinds", kinds);
         System.err.printf("%s: %,d requests in %.0f s = %,d req/s; p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.1f ms; "
-                        + "%d errors (+%d in warm-up); CPU: server %.2f, load generator %.2f cores%n", label, h.getTotalCount(), seconds, Math.round(h.getTotalCount() / seconds),
+                        + "%d errors (+%d in warm-up); CPU: server %s, load generator %s cores%n", label, h.getTotalCount(), seconds, Math.round(h.getTotalCount() / seconds),
                 h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(95) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
-                h.getMaxValue() / 1000.0, errors, warmupErrors.sum(), serverCpuCores, clientCpuCores);
+                h.getMaxValue() / 1000.0, errors, warmupErrors.sum(), cpu.serverCores(), cpu.clientCores());
         kinds.forEach((kind, detail) -> System.err.println("  error " + kind + ": " + detail));
         return r;
     }

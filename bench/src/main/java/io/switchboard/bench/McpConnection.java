@@ -5,11 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -27,13 +31,37 @@ final class McpConnection {
     private static final long REQUEST_IDLE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(10);
     private static final AtomicLong IDS = new AtomicLong();
 
-    private final HttpClient http;
+    private final Exchanger http;
     private final URI url;
     private String sessionId;
 
+    /** A session whose requests go over pooled Vert.x connections (the gateway benchmark). */
     McpConnection(HttpClient http, URI url) {
+        this((body, session) -> vertxPost(http, url, body, session), url);
+    }
+
+    /**
+     * A session whose requests go over the JDK's HTTP client. The broker benchmark uses it: with
+     * hundreds of listening streams open, a Vert.x 4.5 client stopped handing out connections for
+     * new POSTs after ~300 sessions while the server kept serving other clients at once.
+     */
+    McpConnection(java.net.http.HttpClient http, URI url) {
+        this((body, session) -> jdkPost(http, url, body, session), url);
+    }
+
+    private McpConnection(Exchanger http, URI url) {
         this.http = http;
         this.url = url;
+    }
+
+    /** What a POST answered: enough to find the JSON-RPC reply and the session id. */
+    record Reply(int status, String contentType, String sessionId, String body) {
+    }
+
+    /** Sends one JSON-RPC POST body on the session (null before initialize). */
+    @FunctionalInterface
+    interface Exchanger {
+        Future<Reply> post(String body, String sessionId);
     }
 
     String sessionId() {
@@ -44,55 +72,96 @@ final class McpConnection {
     Future<Void> initialize() {
         String init = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"" + PROTOCOL_VERSION
                 + "\",\"capabilities\":{},\"clientInfo\":{\"name\":\"switchboard-bench\",\"version\":\"1\"}}}";
-        return post(init).compose(resp -> resp.body().map(body -> {
-            JsonNode reply = parse(resp, body, 0);
-            if (!reply.has("result")) {
-                throw new McpCallException("initialize refused", reply.toString());
+        return http.post(init, null).map(reply -> {
+            JsonNode msg = parse(reply, 0);
+            if (!msg.has("result")) {
+                throw new McpCallException("initialize refused", msg.toString());
             }
-            sessionId = resp.getHeader("Mcp-Session-Id");
-            if (sessionId == null) {
+            if (reply.sessionId() == null) {
                 throw new McpCallException("no Mcp-Session-Id", "the initialize response carried no session header");
             }
-            return reply;
-        })).compose(reply -> post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"))
-                .compose(resp -> resp.body().map(body -> {
+            sessionId = reply.sessionId();
+            return msg;
+        }).compose(msg -> http.post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", sessionId))
+                .map(reply -> {
                     // The spec's answer is 202; a server answering 200/204 with no content still accepted it.
-                    if (resp.statusCode() != 202 && resp.statusCode() != 200 && resp.statusCode() != 204) {
-                        throw new McpCallException("HTTP " + resp.statusCode(), body.toString());
+                    if (reply.status() != 202 && reply.status() != 200 && reply.status() != 204) {
+                        throw new McpCallException("HTTP " + reply.status(), reply.body());
                     }
                     return null;
-                }));
+                });
     }
 
     /** A JSON-RPC request; the Future carries the JSON-RPC response message with the request's id. */
     Future<JsonNode> request(String method, String paramsJson) {
         long id = IDS.incrementAndGet();
         String body = "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + paramsJson + "}";
-        return post(body).compose(resp -> resp.body().map(b -> parse(resp, b, id)));
+        return http.post(body, sessionId).map(reply -> parse(reply, id));
     }
 
     Future<JsonNode> callTool(String name, String argumentsJson) {
         return request("tools/call", "{\"name\":\"" + name + "\",\"arguments\":" + argumentsJson + "}");
     }
 
-    /** Opens the listening stream; every JSON-RPC message that arrives on it goes to {@code onMessage}. */
-    Future<Void> listen(HttpClient streams, Consumer<JsonNode> onMessage) {
-        RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url.toString())
-                .putHeader("Accept", "text/event-stream").putHeader("Mcp-Session-Id", sessionId)
-                .putHeader("MCP-Protocol-Version", PROTOCOL_VERSION);
-        return streams.request(o).compose(req -> req.send()).map(resp -> {
-            SseEvents events = new SseEvents(data -> {
-                JsonNode msg = readJson(data);
-                if (msg != null) {
-                    onMessage.accept(msg);
-                }
-            });
-            resp.handler(chunk -> events.feed(chunk.toString()));
-            return null;
+    /**
+     * Opens the listening stream; every JSON-RPC message that arrives on it goes to {@code onMessage}.
+     * The streams run on the JDK's HTTP client (one selector thread, one connection per stream):
+     * a Vert.x client holding ~300 long-lived streams stopped handing out connections for new
+     * requests, which stalled the 1,000-session broker run in its connect phase.
+     */
+    CompletableFuture<Void> listen(java.net.http.HttpClient streams, Consumer<JsonNode> onMessage) {
+        HttpRequest get = HttpRequest.newBuilder(url).GET().header("Accept", "text/event-stream")
+                .header("Mcp-Session-Id", sessionId).header("MCP-Protocol-Version", PROTOCOL_VERSION).build();
+        SseEvents events = new SseEvents(data -> {
+            JsonNode msg = readJson(data);
+            if (msg != null) {
+                onMessage.accept(msg);
+            }
         });
+        CompletableFuture<Void> open = new CompletableFuture<>();
+        streams.sendAsync(get, info -> {
+            if (info.statusCode() != 200) {
+                open.completeExceptionally(new McpCallException("HTTP " + info.statusCode(), "listening stream refused"));
+                return HttpResponse.BodySubscribers.discarding();
+            }
+            open.complete(null);
+            return HttpResponse.BodySubscribers.fromLineSubscriber(new LineFeed(events));
+        }).whenComplete((r, e) -> {
+            if (e != null) {
+                open.completeExceptionally(e);
+            }
+        });
+        return open;
     }
 
-    private Future<HttpClientResponse> post(String body) {
+    /** Hands the stream's lines to the SSE parser as they arrive; asks for more without limit. */
+    private static final class LineFeed implements Flow.Subscriber<String> {
+        private final SseEvents events;
+
+        LineFeed(SseEvents events) {
+            this.events = events;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(String line) {
+            events.feed(line + "\n");
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+        }
+
+        @Override
+        public void onComplete() {
+        }
+    }
+
+    private static Future<Reply> vertxPost(HttpClient http, URI url, String body, String sessionId) {
         RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString())
                 .setIdleTimeout(REQUEST_IDLE_TIMEOUT_MS)
                 .putHeader("Content-Type", "application/json")
@@ -101,15 +170,31 @@ final class McpConnection {
         if (sessionId != null) {
             o.putHeader("Mcp-Session-Id", sessionId);
         }
-        return http.request(o).compose(req -> req.send(Buffer.buffer(body)));
+        return http.request(o).compose(req -> req.send(Buffer.buffer(body))).compose(resp -> resp.body().map(b ->
+                new Reply(resp.statusCode(), resp.getHeader("Content-Type"), resp.getHeader("Mcp-Session-Id"), b.toString())));
+    }
+
+    private static Future<Reply> jdkPost(java.net.http.HttpClient http, URI url, String body, String sessionId) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofMillis(REQUEST_IDLE_TIMEOUT_MS))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .header("MCP-Protocol-Version", PROTOCOL_VERSION);
+        if (sessionId != null) {
+            b.header("Mcp-Session-Id", sessionId);
+        }
+        return Future.fromCompletionStage(http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString()).thenApply(resp ->
+                new Reply(resp.statusCode(), resp.headers().firstValue("Content-Type").orElse(null),
+                        resp.headers().firstValue("Mcp-Session-Id").orElse(null), resp.body())));
     }
 
     /** The JSON-RPC response with {@code id}, from a plain JSON body or from the POST's SSE stream. */
-    private static JsonNode parse(HttpClientResponse resp, Buffer body, long id) {
-        if (resp.statusCode() != 200) {
-            throw new McpCallException("HTTP " + resp.statusCode(), body.toString());
+    private static JsonNode parse(Reply reply, long id) {
+        String body = reply.body();
+        if (reply.status() != 200) {
+            throw new McpCallException("HTTP " + reply.status(), body);
         }
-        String contentType = resp.getHeader("Content-Type");
+        String contentType = reply.contentType();
         if (contentType != null && contentType.startsWith("text/event-stream")) {
             // The stream may carry notifications (progress, log) before the response: skip to ours.
             JsonNode[] found = new JsonNode[1];
@@ -119,16 +204,16 @@ final class McpConnection {
                     found[0] = msg;
                 }
             });
-            events.feed(body.toString());
+            events.feed(body);
             events.finish();
             if (found[0] == null) {
-                throw new McpCallException("no response in SSE", body.toString());
+                throw new McpCallException("no response in SSE", body);
             }
             return found[0];
         }
-        JsonNode msg = readJson(body.toString());
+        JsonNode msg = readJson(body);
         if (msg == null) {
-            throw new McpCallException("not JSON", body.toString());
+            throw new McpCallException("not JSON", body);
         }
         if (msg.path("id").asLong(-1) != id) {
             throw new McpCallException("wrong id", msg.toString());

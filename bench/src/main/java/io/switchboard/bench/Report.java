@@ -190,7 +190,8 @@ public final class Report {
                     .append("Recipients do not ack during the run, so the queue limit is raised for it ")
                     .append("(`SWITCHBOARD_BROKER_QUEUE_LIMIT`).\n\n");
         }
-        md.append("| store | messages/s | notified | p50 ms | p95 ms | p99 ms | max ms | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| store | messages/s | notified | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU | load generator CPU |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         brokerRow(md, "SQLite (default; WAL, synchronous NORMAL)", bs);
         brokerRow(md, "PostgreSQL 15 (loopback, fsync off as in the tests)", bp);
         if (bs != null) {
@@ -204,12 +205,13 @@ public final class Report {
 
     private static void brokerRow(StringBuilder md, String name, JsonNode r) {
         if (r == null) {
-            md.append("| ").append(name).append(" | not measured | | | | | | |\n");
+            md.append("| ").append(name).append(" | not measured | | | | | | | | |\n");
             return;
         }
-        md.append(String.format("| %s | %,d | %,d | %.2f | %.2f | %.2f | %.1f | %d |%n", name, r.path("messages_per_s").asLong(),
+        md.append(String.format("| %s | %,d | %,d | %.2f | %.2f | %.2f | %.1f | %d | %s | %s |%n", name, r.path("messages_per_s").asLong(),
                 r.path("notified").asLong(), r.path("p50_ms").asDouble(), r.path("p95_ms").asDouble(),
-                r.path("p99_ms").asDouble(), r.path("max_ms").asDouble(), r.path("errors").asLong()));
+                r.path("p99_ms").asDouble(), r.path("max_ms").asDouble(), r.path("errors").asLong(),
+                cores(r.path("server_cpu_cores")), cores(r.path("client_cpu_cores"))));
     }
 
     /** Date and machine, from the facts bench/run wrote to machine.properties before the run. */
