@@ -32,7 +32,20 @@ public final class RunningSwitchboard implements AutoCloseable {
         this.dataDir = dataDir;
     }
 
+    /** Started and ready: every system it is configured to reach is connected. */
     public static RunningSwitchboard start(Map<String, String> overrides) throws Exception {
+        return start(overrides, "/observe/health/ready");
+    }
+
+    /**
+     * Started and live, ready or not: for tests of a system that keeps it from becoming ready
+     * (an XMPP server whose certificate it does not trust, say).
+     */
+    public static RunningSwitchboard startLive(Map<String, String> overrides) throws Exception {
+        return start(overrides, "/observe/health/live");
+    }
+
+    private static RunningSwitchboard start(Map<String, String> overrides, String healthPath) throws Exception {
         int port = freePort();
         Path data = Files.createTempDirectory("switchboard-test");
         Map<String, String> props = new HashMap<>();
@@ -47,9 +60,9 @@ public final class RunningSwitchboard implements AutoCloseable {
         main.start();
         RunningSwitchboard running = new RunningSwitchboard(main, port, data);
         HttpClient http = HttpClient.newHttpClient();
-        Awaitility.await("Switchboard ready").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        Awaitility.await("Switchboard at " + healthPath).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                 .ignoreExceptions()
-                .until(() -> http.send(HttpRequest.newBuilder(running.uri("/observe/health/ready")).build(),
+                .until(() -> http.send(HttpRequest.newBuilder(running.uri(healthPath)).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
         return running;
     }

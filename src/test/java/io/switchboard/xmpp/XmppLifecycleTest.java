@@ -55,7 +55,7 @@ class XmppLifecycleTest {
             Map<String, String> settings = XmppBridgeTest.account(prosody);
             settings.put("switchboard.data.dir", java.nio.file.Files.createTempDirectory("switchboard-outbox").toString());
             prosody.stop();
-            try (LiveSwitchboard first = LiveSwitchboard.start(settings)) {
+            try (RunningSwitchboard first = RunningSwitchboard.startLive(settings)) {
                 McpHttp mcp = new McpHttp(first.uri("/mcp")).initialize();
                 for (int i = 0; i < 5; i++) {
                     JsonNode r = mcp.callTool("xmpp_send_message", Map.of("recipient", "bob@localhost", "message", "queued-" + i))
@@ -98,7 +98,7 @@ class XmppLifecycleTest {
             settings.put("switchboard.xmpp.security", "required");
             settings.put("switchboard.xmpp.password", ProsodyServer.password("switchboard"));
             // The JVM's CAs do not know the server's self-signed certificate.
-            try (LiveSwitchboard untrusting = LiveSwitchboard.start(settings)) {
+            try (RunningSwitchboard untrusting = RunningSwitchboard.startLive(settings)) {
                 McpHttp mcp = new McpHttp(untrusting.uri("/mcp")).initialize();
                 await().atMost(Duration.ofSeconds(15)).until(() -> "failed".equals(mcp.callTool("xmpp_ping", Map.of())
                         .path("result").path("structuredContent").path("connection_state").asText()));
