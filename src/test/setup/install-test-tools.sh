@@ -23,6 +23,7 @@ want postgresql '/usr/lib/postgresql/*/bin/initdb'   # store and broker tests ru
 want prosody prosody                                 # xmpp tests run against a real Prosody
 want mosquitto /usr/sbin/mosquitto   # MQTT tests start their own Mosquitto 2 (mosquitto_passwd comes with it)
 want mosquitto-clients mosquitto_pub   # the end-to-end test publishes with mosquitto_pub
+want openssl openssl                   # the MQTT and XMPP TLS tests make their certificates with it
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
