@@ -37,6 +37,7 @@ import org.jivesoftware.smack.roster.RosterEntry;
 import org.jivesoftware.smack.roster.RosterListener;
 import org.jivesoftware.smack.roster.SubscribeListener;
 import org.jivesoftware.smack.sasl.SASLErrorException;
+import org.jivesoftware.smack.sm.predicates.ForEveryMessage;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jivesoftware.smackx.muc.MultiUserChat;
@@ -102,6 +103,10 @@ public final class XmppLink implements ConnectionListener {
         connection = new XMPPTCPConnection(configuration());
         connection.setUseStreamManagement(settings.streamManagement());
         connection.setUseStreamManagementResumption(settings.streamManagement());
+        // The server acknowledges every message we send: what stream management holds as
+        // unacknowledged (and resends after a reconnect) is then only what was in flight, so a
+        // server dying mid-send can repeat at most that, with its origin-id for the receiver.
+        connection.addRequestAckPredicate(ForEveryMessage.INSTANCE);
         connection.addConnectionListener(this);
         // Messages with a body: chats, normal, group chat, headlines. Errors are answers to our sends.
         connection.addSyncStanzaListener(s -> onMessage.accept((Message) s),

@@ -49,6 +49,8 @@ abstract class BrokerFlowTest {
         settings.put("switchboard.broker.stale-after", "PT3S");
         settings.put("switchboard.broker.disconnected-after", "PT6S");
         settings.put("switchboard.broker.sweep-interval", "200");
+        // The racing test opens many sessions at once from one client address.
+        settings.put("switchboard.mcp.rate-limit-per-second", "0");
         switchboard = RunningSwitchboard.start(settings);
         Agent admin = agent(Map.of());
         JsonNode chat = admin.call("broker_register_protocol", Map.of("name", "chat", "version", "1.0.0",

@@ -7,6 +7,7 @@ import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.ReconnectionManager;
 import org.jivesoftware.smack.filter.MessageWithBodiesFilter;
 import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smackx.sid.element.OriginIdElement;
 import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.roster.Roster;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
@@ -85,6 +86,22 @@ public final class XmppPeer implements AutoCloseable {
 
     public List<String> bodies() {
         return received.stream().map(Message::getBody).toList();
+    }
+
+    /**
+     * The bodies as a receiving client that honours XEP-0359 shows them: a copy whose origin-id
+     * was already seen is dropped. Messages without an origin-id are all kept.
+     */
+    public List<String> bodiesOncePerOriginId() {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        List<String> bodies = new java.util.ArrayList<>();
+        for (Message m : received) {
+            OriginIdElement origin = OriginIdElement.getOriginId(m);
+            if (origin == null || seen.add(origin.getId())) {
+                bodies.add(m.getBody());
+            }
+        }
+        return bodies;
     }
 
     @Override
