@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.guard.AccessGuard;
 import io.switchboard.guard.ArgumentGuard;
 import io.switchboard.mcp.Caller;
@@ -13,6 +12,7 @@ import io.switchboard.mcp.Notifier;
 import io.switchboard.mcp.TransportSettings;
 import io.switchboard.observe.GatewayHealthCheck;
 import io.switchboard.observe.McpMetrics;
+import io.switchboard.observe.Meters;
 import io.switchboard.observe.SwitchboardInfo;
 import io.switchboard.observe.Systems;
 import java.net.InetAddress;
@@ -81,7 +81,7 @@ public class SwitchboardConfiguration implements CamelConfiguration {
     @BindToRegistry("mcpMetrics")
     public synchronized McpMetrics mcpMetrics(CamelContext camelContext) {
         if (metrics == null) {
-            metrics = new McpMetrics(() -> camelContext.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class));
+            metrics = new McpMetrics(Meters.registry(camelContext));
         }
         return metrics;
     }

@@ -1,11 +1,10 @@
 package io.switchboard.broker;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.mcp.McpGateway;
+import io.switchboard.observe.Meters;
 import io.switchboard.observe.Systems;
 import java.time.Duration;
-import java.util.function.Supplier;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -53,7 +52,7 @@ public class BrokerConfiguration implements CamelConfiguration {
         if (router == null) {
             McpGateway gateway = camel.getRegistry().lookupByNameAndType("mcpGateway", McpGateway.class);
             router = new MessageRouter(camel, mapper(camel), brokerProtocols(camel), brokerSessions(camel),
-                    gateway.notifier(), queueLimit, metrics(camel));
+                    gateway.notifier(), queueLimit, Meters.registry(camel));
         }
         return router;
     }
@@ -61,7 +60,7 @@ public class BrokerConfiguration implements CamelConfiguration {
     @BindToRegistry(value = "brokerTools", lazy = true)
     public BrokerTools brokerTools(CamelContext camel) {
         MessageRouter r = brokerMessages(camel);
-        return new BrokerTools(brokerSessions(camel), r, new Negotiator(r::adapterExists), mapper(camel), metrics(camel));
+        return new BrokerTools(brokerSessions(camel), r, new Negotiator(r::adapterExists), mapper(camel), Meters.registry(camel));
     }
 
     @Override
@@ -72,10 +71,6 @@ public class BrokerConfiguration implements CamelConfiguration {
 
     private static ObjectMapper mapper(CamelContext camel) {
         return camel.getRegistry().lookupByNameAndType("mcpObjectMapper", ObjectMapper.class);
-    }
-
-    private static Supplier<MeterRegistry> metrics(CamelContext camel) {
-        return () -> camel.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
     }
 
     private record BrokerStartup(BrokerConfiguration config) implements StartupListener, Ordered {

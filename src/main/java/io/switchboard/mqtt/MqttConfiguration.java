@@ -1,7 +1,7 @@
 package io.switchboard.mqtt;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.observe.Meters;
 import io.switchboard.observe.Systems;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -78,7 +78,7 @@ public class MqttConfiguration implements CamelConfiguration {
                 MqttSessions s = mqttSessions(camel);
                 ObjectMapper mapper = camel.getRegistry().lookupByNameAndType("mcpObjectMapper", ObjectMapper.class);
                 tools = new MqttTools(camel, s, new Subscriptions(camel, s.settings()), mapper,
-                        () -> camel.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class));
+                        Meters.registry(camel));
             } catch (Exception e) {
                 throw new IllegalStateException("MQTT could not start: " + e.getMessage(), e);
             }

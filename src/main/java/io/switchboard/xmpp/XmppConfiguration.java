@@ -3,13 +3,13 @@ package io.switchboard.xmpp;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.switchboard.mcp.McpGateway;
+import io.switchboard.observe.Meters;
 import io.switchboard.observe.Systems;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.PriorityBlockingQueue;
-import java.util.function.Supplier;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -57,7 +57,7 @@ public class XmppConfiguration implements CamelConfiguration {
     @BindToRegistry(value = "xmppGate", lazy = true)
     public synchronized InboundGate xmppGate(CamelContext camel) {
         if (gate == null) {
-            gate = new InboundGate(xmppInboundQueue(camel), xmppSettings(camel), metrics(camel));
+            gate = new InboundGate(xmppInboundQueue(camel), xmppSettings(camel), Meters.registry(camel));
         }
         return gate;
     }
@@ -77,7 +77,7 @@ public class XmppConfiguration implements CamelConfiguration {
             McpGateway gateway = camel.getRegistry().lookupByNameAndType("mcpGateway", McpGateway.class);
             ObjectMapper mapper = camel.getRegistry().lookupByNameAndType("mcpObjectMapper", ObjectMapper.class);
             tools = new XmppTools(xmppSettings(camel), xmppLink(camel), xmppGate(camel), gateway.notifier(), mapper,
-                    () -> outboundDepth(camel), metrics(camel));
+                    () -> outboundDepth(camel), Meters.registry(camel));
         }
         return tools;
     }
@@ -91,10 +91,6 @@ public class XmppConfiguration implements CamelConfiguration {
         return camel.getEndpoints().stream()
                 .filter(e -> e instanceof SedaEndpoint && e.getEndpointKey().startsWith("seda://xmpp-out"))
                 .mapToInt(e -> ((SedaEndpoint) e).getCurrentQueueSize()).sum();
-    }
-
-    private static Supplier<MeterRegistry> metrics(CamelContext camel) {
-        return () -> camel.getRegistry().lookupByNameAndType("metricsRegistry", MeterRegistry.class);
     }
 
     /** Connects once the routes run, after stored sends are queued again, before the MCP endpoints open. */
@@ -117,7 +113,7 @@ public class XmppConfiguration implements CamelConfiguration {
                 return;
             }
             InboundGate gate = config.xmppGate(camel);
-            MeterRegistry registry = metrics(camel).get();
+            MeterRegistry registry = Meters.registry(camel).get();
             if (registry != null) {
                 gate.registerGauges(registry);
             }
