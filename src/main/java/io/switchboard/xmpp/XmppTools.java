@@ -3,6 +3,7 @@ package io.switchboard.xmpp;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.switchboard.guard.ErrorCode;
+import io.switchboard.guard.Sanitizer;
 import io.switchboard.guard.ToolException;
 import io.switchboard.mcp.Notifier;
 import java.time.Instant;
@@ -309,7 +310,7 @@ public final class XmppTools {
         if (!List.of("available", "away", "dnd", "xa", "chat").contains(show)) {
             throw ToolException.validation("show must be available, away, dnd or xa");
         }
-        String status = string(args, "status", null);
+        String status = XmlText.require(string(args, "status", null), "status");
         connected(() -> {
             link.setPresence(show, status);
             return null;
@@ -334,7 +335,7 @@ public final class XmppTools {
     public Map<String, Object> joinRoom(Map<String, Object> args) throws Exception {
         requireConfigured();
         String room = jid(string(args, "room", null), "room");
-        String nick = string(args, "nick", null);
+        String nick = XmlText.require(string(args, "nick", null), "nick");
         if (nick == null || nick.isBlank()) {
             nick = JidCreate.entityBareFrom(link.jid()).getLocalpart().toString();
         }
@@ -375,7 +376,8 @@ public final class XmppTools {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("configured", settings.configured());
         r.put("connection_state", settings.configured() ? link.state().name().toLowerCase(Locale.ROOT) : "disconnected");
-        r.put("detail", settings.configured() ? link.detail()
+        // The link's detail may quote a driver's exception text: never hand a client an address or a path.
+        r.put("detail", settings.configured() ? Sanitizer.clean(link.detail())
                 : "XMPP is not configured: set SWITCHBOARD_XMPP_JID and SWITCHBOARD_XMPP_PASSWORD");
         r.put("server", settings.configured() ? link.server() : null);
         r.put("jid", settings.jid());
@@ -469,7 +471,7 @@ public final class XmppTools {
                     key + " is " + body.length() + " characters; the limit is " + settings.maxBodyChars(),
                     List.of("Split the message into parts of at most " + settings.maxBodyChars() + " characters"));
         }
-        return body;
+        return XmlText.require(body, key);
     }
 
     /** A bare JID (user@domain), or a full one for a chat with one resource; refused clearly otherwise. */

@@ -196,6 +196,26 @@ class XmppBridgeTest {
     }
 
     @Test
+    void textXmlCannotCarryIsRefusedBeforeItReachesTheStream() throws Exception {
+        McpHttp mcp = client();
+        // Prosody closes the whole stream on a NUL or other C0 control character: such text must
+        // never be queued, and the link must stay up for the messages that follow.
+        for (String bad : List.of("bell\u0007", "nul\u0000here", "escape\u001b[31m", "not a char \uFFFF")) {
+            JsonNode r = call(mcp, "xmpp_send_message", Map.of("recipient", "alice@localhost", "message", bad));
+            assertThat(r.path("isError").asBoolean()).as(bad).isTrue();
+            assertThat(r.path("structuredContent").path("error_code").asText()).as(bad).isEqualTo("validation_error");
+            assertThat(r.path("structuredContent").path("error").asText()).as(bad).contains("message");
+        }
+        JsonNode status = call(mcp, "xmpp_set_presence", Map.of("show", "away", "status", "gone\u001bfishing"));
+        assertThat(status.path("structuredContent").path("error_code").asText()).isEqualTo("validation_error");
+        assertThat(db().queryForObject("select count(*) from xmpp_outbox where body like 'bell%' or body like 'nul%'", Integer.class)).isZero();
+
+        call(mcp, "xmpp_send_message", Map.of("recipient", "alice@localhost", "message", "tab\tand\nnewline are fine"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> alice.bodies().contains("tab\tand\nnewline are fine"));
+        assertThat(call(mcp, "xmpp_ping", Map.of()).path("structuredContent").path("connection_state").asText()).isEqualTo("connected");
+    }
+
+    @Test
     void originNamesOnTheSystemEndpoint() throws Exception {
         McpHttp mcp = new McpHttp(switchboard.uri("/mcp/xmpp")).initialize();
         JsonNode tools = mcp.request("tools/list", Map.of()).path("result").path("tools");
