@@ -52,9 +52,14 @@ public record ConnectionString(boolean tls, String host, int port, String userna
         return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
+    /** The same connection to {@code canonicalHost}: the address the allow-list checked is the one used. */
+    public ConnectionString at(String canonicalHost) {
+        return new ConnectionString(tls, canonicalHost, port, username, password, clientId);
+    }
+
     /** The Paho server URI: tcp:// or ssl://, never with credentials. */
     public String serverUri() {
-        return (tls ? "ssl://" : "tcp://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return (tls ? "ssl://" : "tcp://") + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 
     public boolean hasCredentials() {

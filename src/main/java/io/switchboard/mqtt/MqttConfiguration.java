@@ -1,9 +1,12 @@
 package io.switchboard.mqtt;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.guard.OutboundAllowList;
 import io.switchboard.observe.Meters;
 import io.switchboard.observe.Systems;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -19,10 +22,14 @@ import org.apache.camel.Ordered;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.StartupListener;
 import org.apache.camel.support.LifecycleStrategySupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** MQTT 5's beans; its routes are routes/mqtt.camel.yaml, its tools routes/mqtt.mcp.yaml. */
 @Configuration
 public class MqttConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttConfiguration.class);
 
     @PropertyInject("switchboard.mqtt.max-sessions")
     int maxSessions;
@@ -50,6 +57,10 @@ public class MqttConfiguration implements CamelConfiguration {
     int maxReconnectDelay;
     @PropertyInject("switchboard.mqtt.sample-seconds")
     int sampleSeconds;
+    @PropertyInject(value = "switchboard.mqtt.allowed-brokers", defaultValue = "")
+    String allowedBrokers;
+    @PropertyInject(value = "switchboard.host", defaultValue = "127.0.0.1")
+    String bindHost;
     @PropertyInject(value = "switchboard.mqtt.trust-store", defaultValue = "")
     String trustStore;
     @PropertyInject(value = "switchboard.mqtt.trust-store-password", defaultValue = "")
@@ -64,8 +75,13 @@ public class MqttConfiguration implements CamelConfiguration {
             MqttSettings settings = new MqttSettings(maxSessions, Duration.parse(sessionTtl), minDuration, maxDuration,
                     maxMessages, pruneTo, maxTopics, maxSamples, maxPayloadBytes, queueSize, connectTimeout,
                     maxReconnectDelay, sampleSeconds);
+            OutboundAllowList brokers = new OutboundAllowList(allowedBrokers, "SWITCHBOARD_MQTT_ALLOWED_BROKERS");
+            if (!brokers.restricts() && !isLoopback(bindHost)) {
+                LOG.warn("Switchboard listens on {} and any MQTT client may make it connect to any host and port: "
+                        + "set SWITCHBOARD_MQTT_ALLOWED_BROKERS to the brokers it may reach", bindHost);
+            }
             sessions = new MqttSessions(settings, tlsSockets(),
-                    camel.getExecutorServiceManager().newCachedThreadPool(this, "mqtt-connect"),
+                    camel.getExecutorServiceManager().newCachedThreadPool(this, "mqtt-connect"), brokers,
                     s -> mqttTools(camel).released(s));
         }
         return sessions;
@@ -84,6 +100,14 @@ public class MqttConfiguration implements CamelConfiguration {
             }
         }
         return tools;
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /** The subscription template's first step: a Paho message becomes a {@link Received}. */

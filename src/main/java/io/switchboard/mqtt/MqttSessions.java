@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.switchboard.guard.ErrorCode;
+import io.switchboard.guard.OutboundAllowList;
 import io.switchboard.guard.ToolException;
 import java.time.Duration;
 import java.util.Comparator;
@@ -30,10 +31,13 @@ public final class MqttSessions {
     private final Cache<String, MqttSession> open;
     private final Cache<String, Boolean> expired;
     private final Executor connector;
+    private final OutboundAllowList allowedBrokers;
     private int connecting;
 
-    public MqttSessions(MqttSettings settings, SocketFactory tlsSockets, Executor connector, Consumer<MqttSession> onRemoval) {
+    public MqttSessions(MqttSettings settings, SocketFactory tlsSockets, Executor connector, OutboundAllowList allowedBrokers,
+                        Consumer<MqttSession> onRemoval) {
         this.settings = settings;
+        this.allowedBrokers = allowedBrokers;
         this.connector = connector;
         this.tlsSockets = tlsSockets;
         this.expired = Caffeine.newBuilder().expireAfterWrite(settings.sessionTtl().plus(Duration.ofHours(1)))
@@ -54,8 +58,12 @@ public final class MqttSessions {
                 .build();
     }
 
-    /** Opens a session, or refuses the one beyond the limit with an error naming it. */
-    public MqttSession establish(ConnectionString target) {
+    /**
+     * Opens a session, or refuses a broker outside the allow-list (before any connection attempt)
+     * and the session beyond the limit, with an error naming the setting.
+     */
+    public MqttSession establish(ConnectionString requested) {
+        ConnectionString target = requested.at(allowedBrokers.check(requested.host(), requested.port()));
         synchronized (this) {
             open.cleanUp();
             if (open.estimatedSize() + connecting >= settings.maxSessions()) {
