@@ -176,6 +176,8 @@ public final class BrokerTools {
         Map<String, Object> dl = ProtocolRegistry.lowerKeys(deadLetter);
         Map<String, Object> row = read(String.valueOf(dl.get("payload")));
         row.put("dead_letter_id", dl.get("id"));
+        // Rows dead-lettered by the ttl sweep carry no idempotency key; the enqueue names every column.
+        row.putIfAbsent("idempotency_key", null);
         row.put("queue_limit", router.queueLimit());
         row.put("expires_at", null);
         row.put("created_at", System.currentTimeMillis());

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -217,6 +218,35 @@ abstract class BrokerFlowTest {
         assertThat(after.path("messages").findValuesAsText("payload").toString()).isNotNull();
         assertThat(after.path("messages").get(0).path("payload").path("text").asText()).isEqualTo("one too many");
         dave.call("broker_ack", Map.of("message_ids", after.path("messages").findValuesAsText("message_id")));
+    }
+
+    @Test
+    void aMessageWhoseTtlRanOutCanBeReplayed() throws Exception {
+        Agent alice = agent(speaks("1.0.0"));
+        Agent frank = agent(speaks("1.0.0"));
+        frank.mcp.send(frank.mcp.builder().DELETE().build());   // offline: the message waits in the queue
+        Map<String, Object> brief = chat(frank.sessionId, "short-lived " + UUID.randomUUID());
+        brief.put("ttl_seconds", 1);
+        assertThat(alice.call("broker_send_message", brief).path("queued").asBoolean()).isTrue();
+        String text = (String) ((Map<?, ?>) brief.get("payload")).get("text");
+        // The sweep (every 200 ms here) moves it to the dead letters once its second is up.
+        String dl = Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            for (JsonNode l : alice.call("broker_dead_letters", Map.of("action", "list", "limit", 500)).path("dead_letters")) {
+                if (text.equals(l.path("message").path("payload").path("text").asText())) {
+                    assertThat(l.path("reason").asText()).isEqualTo("ttl_expired");
+                    return l.path("dead_letter_id").asText();
+                }
+            }
+            return null;
+        }, Objects::nonNull);
+        JsonNode replay = alice.call("broker_dead_letters", Map.of("action", "replay", "dead_letter_ids", List.of(dl)));
+        assertThat(replay.path("success").asBoolean()).as(replay.toString()).isTrue();
+        assertThat(replay.path("replayed").toString()).contains(dl);
+        // Replayed without its ttl (it would only expire again): the recipient finds it on return.
+        Agent back = connect(speaks("1.0.0"), frank.sessionId);
+        JsonNode inbox = back.call("broker_receive_messages", Map.of());
+        assertThat(inbox.path("messages").findValuesAsText("payload").toString()).isNotNull();
+        assertThat(inbox.path("messages").get(0).path("payload").path("text").asText()).isEqualTo(text);
     }
 
     @Test
