@@ -2,6 +2,7 @@ package io.switchboard.store;
 
 import io.switchboard.observe.Systems;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.apache.camel.BindToRegistry;
@@ -94,6 +95,11 @@ public class StoreConfiguration implements CamelConfiguration {
      * are shared by every instance on one PostgreSQL. One namespace for all routes: prefix keys
      * with the route's purpose (e.g. {@code broker-send:<key>}) when two routes could share one.
      */
+    @BindToRegistry("retention")
+    public Retention retention() {
+        return new Retention(Clock.systemUTC());
+    }
+
     @BindToRegistry("idempotentRepository")
     public IdempotentRepository idempotentRepository() {
         return new ProcessedMessageIds(dataSource(), new TransactionTemplate(transactionManager()), "switchboard");
