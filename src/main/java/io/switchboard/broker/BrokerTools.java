@@ -3,7 +3,9 @@ package io.switchboard.broker;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.guard.ErrorCode;
 import io.switchboard.guard.ToolException;
+import io.switchboard.observe.Faults;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +33,7 @@ public final class BrokerTools {
     private final Negotiator negotiator;
     private final ObjectMapper mapper;
     private final Supplier<MeterRegistry> metrics;
+    private final Faults faults;
 
     public BrokerTools(SessionRegistry sessions, MessageRouter router, Negotiator negotiator, ObjectMapper mapper,
                        Supplier<MeterRegistry> metrics) {
@@ -39,6 +42,7 @@ public final class BrokerTools {
         this.negotiator = negotiator;
         this.mapper = mapper;
         this.metrics = metrics;
+        this.faults = new Faults(metrics);
     }
 
     /** broker_connect: the broker_sessions row to upsert becomes the body. */
@@ -163,7 +167,7 @@ public final class BrokerTools {
             m.put("error_code", r.get("error_code"));
             m.put("created_at", Instant.ofEpochMilli(((Number) r.get("created_at")).longValue()).toString());
             m.put("replay_count", r.get("replay_count") == null ? 0 : r.get("replay_count"));
-            Map<String, Object> msg = read(String.valueOf(r.get("payload")));
+            Map<String, Object> msg = listed(String.valueOf(r.get("payload")), r.get("id"));
             msg.computeIfPresent("payload", (k, v) -> v instanceof String s ? readAny(s) : v);
             m.put("message", msg);
             out.add(m);
@@ -174,7 +178,15 @@ public final class BrokerTools {
     /** A dead letter turned back into a message row for its recipient's queue (a new message id). */
     public Map<String, Object> replayRow(Map<String, Object> deadLetter) {
         Map<String, Object> dl = ProtocolRegistry.lowerKeys(deadLetter);
-        Map<String, Object> row = read(String.valueOf(dl.get("payload")));
+        Map<String, Object> row;
+        try {
+            row = mapper.readValue(String.valueOf(dl.get("payload")), MAP);
+        } catch (Exception e) {
+            String ref = faults.record(Faults.Kind.UNREADABLE_STORED_VALUE, "dead letter " + dl.get("id"), e);
+            throw new ToolException(ErrorCode.INTERNAL_ERROR, "Dead letter " + dl.get("id")
+                    + " cannot be replayed: its stored message is unreadable (reference " + ref + ")",
+                    List.of("Replay the other dead letters by id", "Report the reference to the operator"));
+        }
         row.put("dead_letter_id", dl.get("id"));
         // Rows dead-lettered by the ttl sweep carry no idempotency key; the enqueue names every column.
         row.putIfAbsent("idempotency_key", null);
@@ -194,11 +206,15 @@ public final class BrokerTools {
         return Map.of("success", failed.isEmpty(), "replayed", replayed, "failed", failed);
     }
 
-    private Map<String, Object> read(String json) {
+    /** A dead letter's stored message for the listing; an unreadable one says so, with the log's reference. */
+    private Map<String, Object> listed(String json, Object deadLetterId) {
         try {
             return mapper.readValue(json, MAP);
         } catch (Exception e) {
-            return new LinkedHashMap<>();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("unreadable", true);
+            m.put("reference", faults.record(Faults.Kind.UNREADABLE_STORED_VALUE, "dead letter " + deadLetterId, e));
+            return m;
         }
     }
 

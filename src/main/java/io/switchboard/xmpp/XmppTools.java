@@ -5,6 +5,7 @@ import io.modelcontextprotocol.spec.McpSchema;
 import io.switchboard.guard.ErrorCode;
 import io.switchboard.guard.Sanitizer;
 import io.switchboard.guard.ToolException;
+import io.switchboard.observe.Faults;
 import io.switchboard.mcp.Notifier;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -54,9 +55,12 @@ public final class XmppTools {
     private final Supplier<MeterRegistry> metrics;
     private volatile Timer latency;
 
+    private final Faults faults;
+
     public XmppTools(XmppSettings settings, XmppLink link, InboundGate gate, Notifier notifier, ObjectMapper mapper,
                      Supplier<Integer> outboundDepth, Supplier<MeterRegistry> metrics) {
         this.metrics = metrics;
+        this.faults = new Faults(metrics);
         this.settings = settings;
         this.link = link;
         this.gate = gate;
@@ -532,7 +536,8 @@ public final class XmppTools {
         try {
             return mapper.writeValueAsString(o);
         } catch (Exception e) {
-            LOG.debug("unserialisable notification", e);
+            // Never a silent "{}": the client gets the value's text, the operator a counted, logged fault.
+            faults.record(Faults.Kind.SERIALISATION_FAILED, "XMPP result", e);
             return String.valueOf(o);
         }
     }

@@ -7,6 +7,8 @@ import io.switchboard.testing.McpHttp;
 import io.switchboard.testing.McpHttp.SseEvent;
 import io.switchboard.testing.RunningSwitchboard;
 import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,11 +24,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The broker as agents use it: two (and more) real MCP sessions registering, connecting,
@@ -247,6 +251,32 @@ abstract class BrokerFlowTest {
         JsonNode inbox = back.call("broker_receive_messages", Map.of());
         assertThat(inbox.path("messages").findValuesAsText("payload").toString()).isNotNull();
         assertThat(inbox.path("messages").get(0).path("payload").path("text").asText()).isEqualTo(text);
+    }
+
+    @Test
+    void anUnreadableDeadLetterSaysSoAndIsCounted() throws Exception {
+        Agent alice = agent(speaks("1.0.0"));
+        String id = "corrupt-" + UUID.randomUUID();
+        new JdbcTemplate(switchboard.camel().getRegistry().lookupByNameAndType("dataSource", DataSource.class)).update(
+                "insert into dead_letters (id, system, reason, payload, created_at) values (?, 'broker', 'queue_full', '{not json', ?)",
+                id, System.currentTimeMillis());
+        JsonNode listed = null;
+        for (JsonNode l : alice.call("broker_dead_letters", Map.of("action", "list", "limit", 500)).path("dead_letters")) {
+            if (id.equals(l.path("dead_letter_id").asText())) {
+                listed = l;
+            }
+        }
+        assertThat(listed).isNotNull();
+        assertThat(listed.path("message").path("unreadable").asBoolean()).isTrue();
+        String reference = listed.path("message").path("reference").asText();
+        assertThat(reference).isNotBlank();
+
+        JsonNode replay = alice.call("broker_dead_letters", Map.of("action", "replay", "dead_letter_ids", List.of(id)));
+        assertThat(replay.path("error").asText()).as(replay.toString()).contains("unreadable");
+        assertThat(replay.toString()).doesNotContain("JsonParseException").doesNotContain("com.fasterxml");
+        String metrics = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(switchboard.uri("/observe/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).containsPattern("switchboard_faults_total\\{[^}]*kind=\"unreadable_stored_value\"[^}]*} [1-9]");
     }
 
     @Test
