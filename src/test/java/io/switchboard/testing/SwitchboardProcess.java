@@ -67,6 +67,20 @@ public final class SwitchboardProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** The process's resident set size (VmRSS), in kB, as Linux reports it. */
+    public long rssKilobytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS for process " + process.pid());
+    }
+
     /** kill -9: no shutdown hook, no flush, nothing graceful. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
