@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
 
 /**
  * MCP 2026-07-28, the stateless revision, on one endpoint beside the 2025 era: no handshake and no
@@ -107,7 +108,6 @@ final class StatelessEra {
         String method = body.get("method").asText();
         if (!body.has("id")) {
             // No client notification exists over HTTP in this revision (closing a stream cancels).
-            metrics.rpc(endpoint, method);
             ctx.response().setStatusCode(202).end();
             return;
         }
@@ -140,12 +140,19 @@ final class StatelessEra {
             error(ctx, 400, id, HEADER_MISMATCH, "Header mismatch: " + mismatch, null);
             return;
         }
-        metrics.rpc(endpoint, method);
         switch (method) {
-            case "server/discover" -> reply(ctx, id, discover());
-            case "subscriptions/listen" -> listen(ctx, id, params);
+            case "server/discover" -> {
+                metrics.rpc(endpoint, method);
+                reply(ctx, id, discover());
+            }
+            case "subscriptions/listen" -> {
+                metrics.rpc(endpoint, method);
+                listen(ctx, id, params);
+            }
             default -> {
                 if (SDK_METHODS.contains(method)) {
+                    // Counted by name only for methods that exist: a client cannot mint meter tags.
+                    metrics.rpc(endpoint, method);
                     call(ctx, body, method, params, meta);
                 } else {
                     // initialize, ping, logging/setLevel, resources/(un)subscribe: not in this revision.
@@ -248,7 +255,7 @@ final class StatelessEra {
         StatelessResponse out = new StatelessResponse(this, mapper, jsonMapper, vctx, ctx.response(), method, params, logLevel);
         McpTransportContext transportContext = McpTransportContext.create(Map.of("client", AccessGuard.clientKey(ctx)));
         long started = System.nanoTime();
-        session.responseStream(request, out)
+        Disposable running = session.responseStream(request, out)
                 .contextWrite(c -> c.put(McpTransportContext.KEY, transportContext).put(StatelessCall.class, call))
                 .doFinally(s -> metrics.requestDuration(endpoint, method, System.nanoTime() - started))
                 .subscribe(v -> { }, e -> {
@@ -259,6 +266,11 @@ final class StatelessEra {
                         error(ctx, 500, id, -32603, "Internal error: no response", null);
                     }
                 }));
+        // A client that closes the response stream cancels the request: nothing more is sent for it.
+        ctx.response().closeHandler(v -> {
+            running.dispose();
+            out.close();
+        });
     }
 
     /** The HTTP status and body of a request's final message, in this revision's shape. */
