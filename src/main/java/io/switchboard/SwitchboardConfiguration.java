@@ -61,6 +61,8 @@ public class SwitchboardConfiguration implements CamelConfiguration {
     int ratePerSecond;
     @PropertyInject("switchboard.mcp.worker-threads")
     int workerThreads;
+    @PropertyInject(value = "switchboard.mcp.request-state-secret", defaultValue = "")
+    String requestStateSecret;
     @PropertyInject("switchboard.guard.max-depth")
     int maxDepth;
     @PropertyInject("switchboard.guard.max-string-length")
@@ -124,6 +126,7 @@ public class SwitchboardConfiguration implements CamelConfiguration {
         ArgumentGuard argumentGuard = new ArgumentGuard(maxDepth, maxStringLength, maxArrayLength, maxObjectKeys);
         AccessGuard accessGuard = new AccessGuard(tokenList, loopback, split(allowedOrigins), ratePerSecond, mcpMetrics(camelContext));
         gateway = new McpGateway(settings, mcpObjectMapper(), argumentGuard, accessGuard, mcpMetrics(camelContext));
+        gateway.requestStateKey(requestStateSecret);
         return gateway;
     }
 

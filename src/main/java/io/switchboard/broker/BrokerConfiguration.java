@@ -42,7 +42,7 @@ public class BrokerConfiguration implements CamelConfiguration {
         if (sessions == null) {
             McpGateway gateway = camel.getRegistry().lookupByNameAndType("mcpGateway", McpGateway.class);
             sessions = new SessionRegistry(mapper(camel), Duration.parse(staleAfter), Duration.parse(disconnectedAfter),
-                    mcp -> gateway.notifier().isConnected(mcp));
+                    mcp -> gateway.notifier().isConnected(mcp), inbox -> gateway.notifier().isListening(inbox));
         }
         return sessions;
     }

@@ -74,7 +74,7 @@ public final class BrokerTools {
     }
 
     public Map<String, Object> heartbeat(Exchange ex) {
-        BrokerSession s = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class));
+        BrokerSession s = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
         return sessions.heartbeat(s);
     }
 
@@ -124,7 +124,7 @@ public final class BrokerTools {
     @SuppressWarnings("unchecked")
     public Map<String, Object> negotiate(Exchange ex) {
         Map<String, Object> args = ex.getMessage().getBody(Map.class);
-        BrokerSession me = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class));
+        BrokerSession me = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
         BrokerSession other = sessions.require(ProtocolRegistry.string(args.get("target_session_id")));
         List<Map<String, Object>> required = args.get("required_protocols") == null ? null
                 : mapper.convertValue(args.get("required_protocols"), new TypeReference<List<Map<String, Object>>>() {

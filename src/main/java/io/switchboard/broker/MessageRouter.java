@@ -78,7 +78,7 @@ public final class MessageRouter {
     @SuppressWarnings("unchecked")
     public Map<String, Object> prepareSend(Exchange ex) {
         Map<String, Object> args = ex.getMessage().getBody(Map.class);
-        BrokerSession sender = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class));
+        BrokerSession sender = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
         BrokerSession recipient = sessions.require(ProtocolRegistry.string(args.get("recipient_id")));
         Protocol protocol = protocols.require(ProtocolRegistry.string(args.get("protocol_name")),
                 ProtocolRegistry.string(args.get("protocol_version")));
@@ -177,10 +177,15 @@ public final class MessageRouter {
             return false;
         }
         Map<String, Object> message = describe(row);
-        notifier.toSession(recipient.mcpSessionId(), "notifications/message",
-                Map.of("level", "info", "logger", "broker", "data", Map.of("type", "broker_message", "message", message)));
-        notifier.toSession(recipient.mcpSessionId(), "notifications/resources/updated",
-                Map.of("uri", String.format(INBOX_URI, recipient.id())));
+        if (recipient.mcpSessionId() != null) {
+            notifier.toSession(recipient.mcpSessionId(), "notifications/message",
+                    Map.of("level", "info", "logger", "broker", "data", Map.of("type", "broker_message", "message", message)));
+            notifier.toSession(recipient.mcpSessionId(), "notifications/resources/updated",
+                    Map.of("uri", String.format(INBOX_URI, recipient.id())));
+        } else {
+            // A handle-only session (MCP 2026-07-28): its listeners hear the inbox changed and read it.
+            notifier.resourceUpdated(String.format(INBOX_URI, recipient.id()));
+        }
         long created = ((Number) row.get("created_at")).longValue();
         row.put("delivered_at", System.currentTimeMillis());
         MeterRegistry registry = metrics.get();
@@ -207,7 +212,7 @@ public final class MessageRouter {
 
     public Map<String, Object> receiveQuery(Exchange ex) {
         Map<?, ?> args = ex.getMessage().getBody(Map.class);
-        BrokerSession caller = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class));
+        BrokerSession caller = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
         int limit = args.get("limit") == null ? 10 : ((Number) args.get("limit")).intValue();
         if (limit < 1 || limit > 100) {
             throw ToolException.validation("limit must be between 1 and 100");
@@ -235,7 +240,7 @@ public final class MessageRouter {
     @SuppressWarnings("unchecked")
     public Map<String, Object> ackQuery(Exchange ex) {
         Map<String, Object> args = ex.getMessage().getBody(Map.class);
-        BrokerSession caller = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class));
+        BrokerSession caller = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
         Object ids = args.get("message_ids");
         if (!(ids instanceof List<?> list) || list.isEmpty()) {
             throw ToolException.validation("message_ids must be a non-empty list");
@@ -249,7 +254,7 @@ public final class MessageRouter {
     @SuppressWarnings("unchecked")
     public Map<String, Object> planBroadcast(Exchange ex) {
         Map<String, Object> args = ex.getMessage().getBody(Map.class);
-        BrokerSession sender = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class));
+        BrokerSession sender = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
         Protocol protocol = protocols.require(ProtocolRegistry.string(args.get("protocol_name")),
                 ProtocolRegistry.string(args.get("protocol_version")));
         if (!protocol.capabilities().contains("broadcast")) {

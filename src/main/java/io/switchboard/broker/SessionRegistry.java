@@ -29,15 +29,26 @@ public final class SessionRegistry {
     private final Duration staleAfter;
     private final Duration disconnectedAfter;
     private final Predicate<String> mcpSessionAlive;
+    private final Predicate<String> inboxListened;
     private final Map<String, BrokerSession> sessions = new ConcurrentHashMap<>();
     private final Map<String, String> byMcpSession = new ConcurrentHashMap<>();
 
     public SessionRegistry(ObjectMapper mapper, Duration staleAfter, Duration disconnectedAfter,
                            Predicate<String> mcpSessionAlive) {
+        this(mapper, staleAfter, disconnectedAfter, mcpSessionAlive, uri -> false);
+    }
+
+    /**
+     * @param inboxListened whether a 2026-07-28 client listens for updates of an inbox URI: how a
+     *                      session that is a handle only (no MCP session) is reachable
+     */
+    public SessionRegistry(ObjectMapper mapper, Duration staleAfter, Duration disconnectedAfter,
+                           Predicate<String> mcpSessionAlive, Predicate<String> inboxListened) {
         this.mapper = mapper;
         this.staleAfter = staleAfter;
         this.disconnectedAfter = disconnectedAfter;
         this.mcpSessionAlive = mcpSessionAlive;
+        this.inboxListened = inboxListened;
     }
 
     /** broker_connect: a new session, or an earlier one resumed; answers the row to upsert. */
@@ -63,7 +74,8 @@ public final class SessionRegistry {
         if (previous != null) {
             byMcpSession.remove(previous);
         }
-        String earlier = byMcpSession.put(mcpSessionId, session.id());
+        // MCP 2026-07-28 has no transport session: the broker session id is then the only handle.
+        String earlier = mcpSessionId == null ? null : byMcpSession.put(mcpSessionId, session.id());
         if (earlier != null && !earlier.equals(session.id())) {
             BrokerSession replaced = sessions.get(earlier);
             if (replaced != null) {
@@ -85,13 +97,28 @@ public final class SessionRegistry {
         return row;
     }
 
+    /**
+     * The broker session making a call: the one named by the tool's {@code session_id} argument
+     * (a handle, as MCP 2026-07-28 clients pass it), else the one bound to the caller's MCP session.
+     */
+    public BrokerSession caller(String mcpSessionId, Map<?, ?> args) {
+        String handle = args == null ? null : ProtocolRegistry.string(args.get("session_id"));
+        if (handle == null) {
+            return caller(mcpSessionId);
+        }
+        BrokerSession s = require(handle);
+        s.heartbeat(System.currentTimeMillis());
+        return s;
+    }
+
     /** The broker session of the MCP connection making a call. */
     public BrokerSession caller(String mcpSessionId) {
         String id = mcpSessionId == null ? null : byMcpSession.get(mcpSessionId);
         BrokerSession s = id == null ? null : sessions.get(id);
         if (s == null) {
             throw new ToolException(ErrorCode.VALIDATION_ERROR, "This connection has no broker session",
-                    List.of("Call broker_connect first (with resume_session_id to continue an earlier session)"));
+                    List.of("Call broker_connect first (with resume_session_id to continue an earlier session)",
+                            "Without an MCP session (protocol 2026-07-28) pass the session_id broker_connect returned"));
         }
         // Any call is a sign of life: an agent busy sending need not heartbeat as well.
         s.heartbeat(System.currentTimeMillis());
@@ -114,10 +141,16 @@ public final class SessionRegistry {
         return sessions.values();
     }
 
-    /** Reachable right now: bound to an MCP connection that is still open. */
+    /**
+     * Reachable right now: bound to an MCP connection that is still open, or (a handle-only
+     * session, MCP 2026-07-28) its inbox is listened to on a subscriptions/listen stream.
+     */
     public boolean online(BrokerSession s) {
+        if (s.status() == BrokerSession.Status.DISCONNECTED) {
+            return false;
+        }
         String mcp = s.mcpSessionId();
-        return mcp != null && s.status() != BrokerSession.Status.DISCONNECTED && mcpSessionAlive.test(mcp);
+        return mcp != null ? mcpSessionAlive.test(mcp) : inboxListened.test(String.format(MessageRouter.INBOX_URI, s.id()));
     }
 
     public Map<String, Object> heartbeat(BrokerSession s) {

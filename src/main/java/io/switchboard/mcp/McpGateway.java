@@ -61,6 +61,7 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
     private final McpMetrics metrics;
     private final Map<String, McpEndpoint> endpoints = new ConcurrentHashMap<>();
     private final Notifier notifier = new Notifier(this::endpoints);
+    private final RequestStates requestStates;
     private final SchemaRegistry schemas = SchemaRegistry.withDefaultDialect(Dialects.getDraft202012());
     private CamelContext camel;
     private ToolCatalog catalog;
@@ -75,9 +76,18 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
         this.settings = settings;
         this.mapper = mapper;
         this.jsonMapper = new JacksonMcpJsonMapper(mapper);
+        this.requestStates = new RequestStates(mapper);
         this.argumentGuard = argumentGuard;
         this.accessGuard = accessGuard;
         this.metrics = metrics;
+    }
+
+    /**
+     * The HMAC key that signs multi round-trip {@code requestState} (2026-07-28); without one a
+     * random key per process is used, so a retry must reach the instance that asked.
+     */
+    public void requestStateKey(String key) {
+        requestStates.useKey(key);
     }
 
     public Notifier notifier() {
@@ -133,7 +143,7 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
         profile.setRejectedPolicy(org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy.Abort);
         workerPool = context.getExecutorServiceManager().newThreadPool(this, "mcp-routes", profile);
         invoker = new RouteInvoker(context, workerPool);
-        features = new RouteFeatures(invoker, mapper, settings.toolTimeout());
+        features = new RouteFeatures(invoker, mapper, settings.toolTimeout(), requestStates);
         catalog = new ToolCatalog(context, mapper, settings.routesDir(), this::apply);
         context.getManagementStrategy().addEventNotifier(catalog);
         ServiceHelper.startService(catalog);
@@ -248,7 +258,8 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
             tool.annotations(mapper.convertValue(d.annotations(), McpSchema.ToolAnnotations.class));
         }
         ToolHandler handler = new ToolHandler(d, invoker.endpoint(d.routeUri()), compiled,
-                d.timeoutOr(settings.toolTimeout()), mapper, d.guard(argumentGuard), invoker, metrics, this::closeStream);
+                d.timeoutOr(settings.toolTimeout()), mapper, d.guard(argumentGuard), invoker, metrics, this::closeStream,
+                requestStates);
         return McpServerFeatures.AsyncToolSpecification.builder().tool(tool.build()).callHandler(handler::call).build();
     }
 
@@ -277,6 +288,8 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
                     .requestTimeout(settings.toolTimeout())
                     .completions(completions)
                     .build();
+            transport.serveStateless(system == null ? "switchboard" : "switchboard-" + system, settings.version(),
+                    settings.instructions());
             LOG.info("MCP endpoint {} ready{}", p, system == null ? "" : " for system " + system);
             return new McpEndpoint(p, system, server, transport);
         });

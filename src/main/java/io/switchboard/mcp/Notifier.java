@@ -19,8 +19,12 @@ public final class Notifier {
         this.endpoints = endpoints;
     }
 
-    /** notifications/resources/updated to every session subscribed to {@code uri}. */
+    /**
+     * notifications/resources/updated to every session subscribed to {@code uri}, and to every
+     * 2026-07-28 {@code subscriptions/listen} stream that named it.
+     */
     public void resourceUpdated(String uri) {
+        endpoints.get().forEach(e -> e.transport().resourceUpdatedToListeners(uri));
         Flux.fromIterable(endpoints.get())
                 .flatMap(e -> e.server().notifyResourcesUpdated(new McpSchema.ResourcesUpdatedNotification(uri))
                         .onErrorResume(x -> Mono.empty()))
@@ -30,6 +34,14 @@ public final class Notifier {
     /** Whether an MCP session is open on any endpoint (it may still lack a listening stream). */
     public boolean isConnected(String sessionId) {
         return endpoints.get().stream().anyMatch(e -> e.transport().hasSession(sessionId));
+    }
+
+    /**
+     * Whether a 2026-07-28 client listens for updates of {@code uri} on any endpoint: what "online"
+     * means for state kept by handle, where no transport session exists.
+     */
+    public boolean isListening(String uri) {
+        return endpoints.get().stream().anyMatch(e -> e.transport().hasListenerFor(uri));
     }
 
     /** A notification to one session, on whichever endpoint it lives. */

@@ -32,11 +32,13 @@ final class RouteFeatures {
     private final RouteInvoker invoker;
     private final ObjectMapper mapper;
     private final Duration timeout;
+    private final RequestStates states;
 
-    RouteFeatures(RouteInvoker invoker, ObjectMapper mapper, Duration timeout) {
+    RouteFeatures(RouteInvoker invoker, ObjectMapper mapper, Duration timeout, RequestStates states) {
         this.invoker = invoker;
         this.mapper = mapper;
         this.timeout = timeout;
+        this.states = states;
     }
 
     McpServerFeatures.AsyncResourceSpecification resource(Declarations.Resource d) {
@@ -64,7 +66,7 @@ final class RouteFeatures {
                 .map(a -> new McpSchema.PromptArgument(a.name(), a.title(), a.description(), a.required()))
                 .toList();
         McpSchema.Prompt prompt = new McpSchema.Prompt(d.name(), d.title(), d.description(), args);
-        return new McpServerFeatures.AsyncPromptSpecification(prompt, (ex, req) -> {
+        return new McpServerFeatures.AsyncPromptSpecification(prompt, (ex, req) -> Mono.deferContextual(context -> {
             Map<String, Object> arguments = req.arguments() == null ? Map.of() : req.arguments();
             for (McpSchema.PromptArgument a : args) {
                 if (Boolean.TRUE.equals(a.required()) && !arguments.containsKey(a.name())) {
@@ -72,10 +74,22 @@ final class RouteFeatures {
                             .message("Missing required argument: " + a.name()).build());
                 }
             }
-            return invoker.call(endpoint, new LinkedHashMap<>(arguments), Map.of(), null, timeout)
+            // 2026-07-28: a prompt route may ask the client too (multi round-trip), as a tool does.
+            StatelessCall stateless = context.getOrDefault(StatelessCall.class, null);
+            CallContext call = null;
+            if (stateless != null) {
+                try {
+                    call = new CallContext(ex, null, () -> { }, InputRound.open(stateless, d.name(), states));
+                } catch (McpOutcome outcome) {
+                    return Mono.just(new McpSchema.GetPromptResult(null, List.of(), outcome.toMeta()));
+                }
+            }
+            return invoker.call(endpoint, new LinkedHashMap<>(arguments), Map.of(), call, timeout)
                     .map(this::promptResult)
+                    .onErrorResume(e -> McpOutcome.in(e) != null,
+                            e -> Mono.just(new McpSchema.GetPromptResult(null, List.of(), McpOutcome.in(e).toMeta())))
                     .onErrorMap(e -> !(e instanceof McpError), e -> sanitised("prompt " + d.name(), e));
-        });
+        }));
     }
 
     McpServerFeatures.AsyncCompletionSpecification completion(Declarations.Completion d) {
@@ -126,6 +140,10 @@ final class RouteFeatures {
     }
 
     private McpSchema.GetPromptResult promptResult(Exchange ex) {
+        McpOutcome outcome = McpOutcome.in(ex.getException());
+        if (outcome != null) {
+            return new McpSchema.GetPromptResult(null, List.of(), outcome.toMeta());
+        }
         rethrow(ex);
         Object body = ex.getMessage().getBody();
         if (body instanceof McpSchema.GetPromptResult r) {

@@ -54,6 +54,7 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
     private final Cache<String, ClientSession> sessions;
     private volatile McpStreamableServerSession.Factory sessionFactory;
     private volatile boolean closing;
+    private volatile StatelessEra stateless;
 
     public StreamableHttpTransport(String endpoint, ObjectMapper objectMapper, McpJsonMapper jsonMapper,
                                    TransportSettings settings, McpMetrics metrics) {
@@ -81,6 +82,26 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
         return endpoint;
     }
 
+    /** Serves the 2026-07-28 (stateless) era on this endpoint too, under this server identity. */
+    void serveStateless(String serverName, String serverVersion, String instructions) {
+        this.stateless = new StatelessEra(endpoint, objectMapper, jsonMapper, metrics, () -> sessionFactory,
+                serverName, serverVersion, instructions);
+    }
+
+    /** notifications/resources/updated to the 2026-07-28 listeners that named {@code uri}. */
+    void resourceUpdatedToListeners(String uri) {
+        StatelessEra era = stateless;
+        if (era != null) {
+            era.subscriptions().resourceUpdated(uri);
+        }
+    }
+
+    /** Whether a 2026-07-28 listener on this endpoint asked for updates of {@code uri}. */
+    boolean hasListenerFor(String uri) {
+        StatelessEra era = stateless;
+        return era != null && era.subscriptions().anyListensTo(uri);
+    }
+
     @Override
     public List<String> protocolVersions() {
         return PROTOCOLS;
@@ -93,6 +114,11 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
 
     @Override
     public Mono<Void> notifyClients(String method, Object params) {
+        StatelessEra era = stateless;
+        if (era != null && method.endsWith("/list_changed")) {
+            // The same route reload reaches the 2026-07-28 listeners that asked for that list.
+            era.subscriptions().listChanged(method);
+        }
         return Flux.fromIterable(List.copyOf(sessions.asMap().values()))
                 .flatMap(s -> s.sdkSession().sendNotification(method, params).onErrorResume(e -> Mono.empty()))
                 .then();
@@ -134,6 +160,10 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
 
     /** Keeps idle SSE connections open and their sessions alive. */
     void keepAlive() {
+        StatelessEra era = stateless;
+        if (era != null) {
+            era.subscriptions().keepAlive();
+        }
         for (ClientSession s : sessions.asMap().values()) {
             boolean attached = false;
             for (SseStream stream : s.streams()) {
@@ -154,6 +184,10 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
     public Mono<Void> closeGracefully() {
         return Mono.fromRunnable(() -> {
             closing = true;
+            StatelessEra era = stateless;
+            if (era != null) {
+                era.subscriptions().closeAll();
+            }
             for (ClientSession s : List.copyOf(sessions.asMap().values())) {
                 s.closeAll();
                 s.sdkSession().closeGracefully().subscribe(v -> { }, e -> { });
@@ -172,20 +206,40 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             return;
         }
         String version = req.getHeader(PROTOCOL_HEADER);
-        if (version != null && !PROTOCOLS.contains(version)) {
-            error(ctx, 400, -32600, "Unsupported MCP-Protocol-Version: " + AccessGuard.printable(version)
-                    + "; supported: " + String.join(", ", PROTOCOLS));
+        if (stateless != null && StatelessEra.VERSION.equals(version) && !"POST".equals(req.method().name())) {
+            // 2026-07-28 has no GET stream (subscriptions/listen replaces it) and no session to DELETE.
+            ctx.response().putHeader("Allow", "POST");
+            error(ctx, 405, -32000, "Method not allowed in " + StatelessEra.VERSION + ": every message is a POST");
             return;
         }
         switch (req.method().name()) {
             case "POST" -> handlePost(ctx);
-            case "GET" -> handleGet(ctx);
-            case "DELETE" -> handleDelete(ctx);
+            case "GET", "DELETE" -> {
+                if (!supportedLegacyHeader(ctx)) {
+                    return;
+                }
+                if ("GET".equals(req.method().name())) {
+                    handleGet(ctx);
+                } else {
+                    handleDelete(ctx);
+                }
+            }
             default -> {
                 ctx.response().putHeader("Allow", "GET, POST, DELETE");
                 error(ctx, 405, -32000, "Method not allowed");
             }
         }
+    }
+
+    /** 2025 era: an MCP-Protocol-Version header, when sent, must name a version we speak. */
+    private boolean supportedLegacyHeader(RoutingContext ctx) {
+        String version = ctx.request().getHeader(PROTOCOL_HEADER);
+        if (version != null && !PROTOCOLS.contains(version)) {
+            error(ctx, 400, -32600, "Unsupported MCP-Protocol-Version: " + AccessGuard.printable(version)
+                    + "; supported: " + String.join(", ", StatelessEra.SUPPORTED));
+            return false;
+        }
+        return true;
     }
 
     private void handlePost(RoutingContext ctx) {
@@ -219,6 +273,15 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
         }
         if (!(node instanceof ObjectNode obj) || !"2.0".equals(obj.path("jsonrpc").asText())) {
             error(ctx, 400, -32600, "Invalid Request: not a JSON-RPC 2.0 message");
+            return;
+        }
+        StatelessEra era = stateless;
+        if (era != null && (StatelessEra.VERSION.equals(req.getHeader(PROTOCOL_HEADER))
+                || (StatelessEra.claims(obj) && req.getHeader(ClientSession.SESSION_HEADER) == null))) {
+            era.handle(ctx, obj);
+            return;
+        }
+        if (!supportedLegacyHeader(ctx)) {
             return;
         }
         McpSchema.JSONRPCMessage message;

@@ -45,6 +45,7 @@ final class ToolHandler {
     private final RouteInvoker invoker;
     private final McpMetrics metrics;
     private final StreamCloser streamCloser;
+    private final RequestStates states;
 
     /** Closes the POST stream a call runs on (the endpoint's transport knows it). */
     interface StreamCloser {
@@ -52,7 +53,8 @@ final class ToolHandler {
     }
 
     ToolHandler(Declarations.Tool tool, Endpoint endpoint, Schema inputSchema, Duration timeout, ObjectMapper mapper,
-                ArgumentGuard guard, RouteInvoker invoker, McpMetrics metrics, StreamCloser streamCloser) {
+                ArgumentGuard guard, RouteInvoker invoker, McpMetrics metrics, StreamCloser streamCloser,
+                RequestStates states) {
         this.tool = tool;
         this.endpoint = endpoint;
         this.inputSchema = inputSchema;
@@ -62,6 +64,7 @@ final class ToolHandler {
         this.invoker = invoker;
         this.metrics = metrics;
         this.streamCloser = streamCloser;
+        this.states = states;
     }
 
     Mono<McpSchema.CallToolResult> call(McpAsyncServerExchange exchange, McpSchema.CallToolRequest request) {
@@ -74,9 +77,20 @@ final class ToolHandler {
                         List.of("Check the arguments against the tool's input schema"), UUID.randomUUID().toString())));
             }
             StreamableHttpTransport.StreamKey key = reactorContext.getOrDefault(StreamableHttpTransport.StreamKey.class, null);
+            StatelessCall stateless = reactorContext.getOrDefault(StatelessCall.class, null);
+            InputRound round = null;
+            if (stateless != null) {
+                try {
+                    round = InputRound.open(stateless, request.name(), states);
+                } catch (McpOutcome outcome) {
+                    return Mono.just(outcome(outcome, started));
+                }
+            }
             CallContext call = new CallContext(exchange, request.progressToken(),
-                    () -> { if (key != null) { streamCloser.close(key); } });
-            Map<String, Object> headers = Map.of(TOOL_HEADER, tool.name(), SESSION_HEADER, exchange.sessionId());
+                    () -> { if (key != null) { streamCloser.close(key); } }, round);
+            // 2026-07-28 has no transport session: state lives in handles passed as arguments.
+            Map<String, Object> headers = stateless != null ? Map.of(TOOL_HEADER, tool.name())
+                    : Map.of(TOOL_HEADER, tool.name(), SESSION_HEADER, exchange.sessionId());
             return invoker.call(endpoint, args, headers, call, timeout)
                     .map(ex -> toResult(ex, started))
                     .onErrorResume(e -> Mono.just(failure(e, started)));
@@ -125,6 +139,10 @@ final class ToolHandler {
     }
 
     private McpSchema.CallToolResult toResult(Exchange ex, long started) {
+        McpOutcome outcome = McpOutcome.in(ex.getException());
+        if (outcome != null) {
+            return outcome(outcome, started);
+        }
         if (ex.getException() != null) {
             return failure(ex.getException(), started);
         }
@@ -151,7 +169,17 @@ final class ToolHandler {
                 .build();
     }
 
+    /** A 2026-07-28 input_required or protocol error, carried to the transport in _meta. */
+    private McpSchema.CallToolResult outcome(McpOutcome outcome, long started) {
+        metrics.toolCall(tool.name(), System.nanoTime() - started, null);
+        return McpSchema.CallToolResult.builder().content(List.of()).meta(outcome.toMeta()).build();
+    }
+
     private McpSchema.CallToolResult failure(Throwable e, long started) {
+        McpOutcome outcome = McpOutcome.in(e);
+        if (outcome != null) {
+            return outcome(outcome, started);
+        }
         String correlationId = UUID.randomUUID().toString();
         ErrorEnvelope envelope = ErrorEnvelope.fromThrowable(e, tool.name(), correlationId);
         if (envelope.code() == ErrorCode.INTERNAL_ERROR) {

@@ -37,6 +37,7 @@ public final class LoadGenerator {
     private static final String ECHO_ARGUMENTS = "{\"text\":\"hello\"}";
 
     private final URI url;
+    private final boolean stateless;
     private final int sessions;
     private final Duration warmup;
     private final Duration duration;
@@ -50,8 +51,10 @@ public final class LoadGenerator {
     private long measureFrom;
     private long measureUntil;
 
-    private LoadGenerator(URI url, int sessions, Duration warmup, Duration duration, long serverPid, int clockTicksPerSecond) {
+    private LoadGenerator(URI url, boolean stateless, int sessions, Duration warmup, Duration duration, long serverPid,
+                          int clockTicksPerSecond) {
         this.url = url;
+        this.stateless = stateless;
         this.sessions = sessions;
         this.warmup = warmup;
         this.duration = duration;
@@ -62,7 +65,9 @@ public final class LoadGenerator {
         Args a = new Args(argv);
         URI url = URI.create(a.get("url", "http://127.0.0.1:8080/mcp"));
         String label = a.get("label", url.toString());
-        LoadGenerator generator = new LoadGenerator(url, a.getInt("sessions", 50),
+        // --era 2026: the stateless revision (no initialize, _meta on every call); default the 2025 session era.
+        boolean stateless = "2026".equals(a.get("era", "2025"));
+        LoadGenerator generator = new LoadGenerator(url, stateless, a.getInt("sessions", 50),
                 a.getDuration("warmup", Duration.ofSeconds(5)), a.getDuration("duration", Duration.ofSeconds(20)),
                 Long.parseLong(a.get("server-pid", "-1")), a.getInt("clk-tck", 100));
         Map<String, Object> result;
@@ -136,6 +141,10 @@ public final class LoadGenerator {
         List<McpConnection> connections = new ArrayList<>();
         for (int i = 0; i < sessions; i++) {
             McpConnection c = new McpConnection(http, url);
+            if (stateless) {
+                connections.add(c.stateless());
+                continue;
+            }
             c.initialize().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             connections.add(c);
         }
@@ -201,6 +210,7 @@ public final class LoadGenerator {
         r.put("label", label);
         r.put("url", url.toString());
         r.put("sessions", sessions);
+        r.put("protocol", stateless ? McpConnection.STATELESS_VERSION : McpConnection.PROTOCOL_VERSION);
         r.put("warmup_s", warmup.toMillis() / 1000.0);
         r.put("duration_s", seconds);
         r.put("requests", h.getTotalCount());

@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,11 @@ final class McpConnection {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final String PROTOCOL_VERSION = "2025-06-18";
+    /** The stateless revision: no initialize, no session; protocol version and capabilities in every request's _meta. */
+    static final String STATELESS_VERSION = "2026-07-28";
+    private static final String STATELESS_META = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"" + STATELESS_VERSION
+            + "\",\"io.modelcontextprotocol/clientCapabilities\":{},"
+            + "\"io.modelcontextprotocol/clientInfo\":{\"name\":\"switchboard-bench\",\"version\":\"1\"}}";
     /** A server that stops answering must show up as errors in the figures, not as a run that never ends. */
     private static final long REQUEST_IDLE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(10);
     private static final AtomicLong IDS = new AtomicLong();
@@ -34,10 +40,11 @@ final class McpConnection {
     private final Exchanger http;
     private final URI url;
     private String sessionId;
+    private boolean stateless;
 
     /** A session whose requests go over pooled Vert.x connections (the gateway benchmark). */
     McpConnection(HttpClient http, URI url) {
-        this((body, session) -> vertxPost(http, url, body, session), url);
+        this((body, session, headers) -> vertxPost(http, url, body, session, headers), url);
     }
 
     /**
@@ -46,7 +53,7 @@ final class McpConnection {
      * new POSTs after ~300 sessions while the server kept serving other clients at once.
      */
     McpConnection(java.net.http.HttpClient http, URI url) {
-        this((body, session) -> jdkPost(http, url, body, session), url);
+        this((body, session, headers) -> jdkPost(http, url, body, session, headers), url);
     }
 
     private McpConnection(Exchanger http, URI url) {
@@ -61,7 +68,7 @@ final class McpConnection {
     /** Sends one JSON-RPC POST body on the session (null before initialize). */
     @FunctionalInterface
     interface Exchanger {
-        Future<Reply> post(String body, String sessionId);
+        Future<Reply> post(String body, String sessionId, Map<String, String> headers);
     }
 
     String sessionId() {
@@ -72,7 +79,7 @@ final class McpConnection {
     Future<Void> initialize() {
         String init = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"" + PROTOCOL_VERSION
                 + "\",\"capabilities\":{},\"clientInfo\":{\"name\":\"switchboard-bench\",\"version\":\"1\"}}}";
-        return http.post(init, null).map(reply -> {
+        return http.post(init, null, Map.of()).map(reply -> {
             JsonNode msg = parse(reply, 0);
             if (!msg.has("result")) {
                 throw new McpCallException("initialize refused", msg.toString());
@@ -82,7 +89,7 @@ final class McpConnection {
             }
             sessionId = reply.sessionId();
             return msg;
-        }).compose(msg -> http.post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", sessionId))
+        }).compose(msg -> http.post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", sessionId, Map.of()))
                 .map(reply -> {
                     // The spec's answer is 202; a server answering 200/204 with no content still accepted it.
                     if (reply.status() != 202 && reply.status() != 200 && reply.status() != 204) {
@@ -92,15 +99,36 @@ final class McpConnection {
                 });
     }
 
+    /**
+     * Speaks 2026-07-28 from now on: nothing to open, every request stands alone (its _meta and
+     * the MCP-Protocol-Version / Mcp-Method / Mcp-Name headers), so there is no session to lose.
+     */
+    McpConnection stateless() {
+        this.stateless = true;
+        return this;
+    }
+
     /** A JSON-RPC request; the Future carries the JSON-RPC response message with the request's id. */
     Future<JsonNode> request(String method, String paramsJson) {
+        return request(method, paramsJson, null);
+    }
+
+    private Future<JsonNode> request(String method, String paramsJson, String name) {
         long id = IDS.incrementAndGet();
+        Map<String, String> headers = Map.of();
+        if (stateless) {
+            // paramsJson is an object literal: the _meta goes in as its first member.
+            paramsJson = "{" + STATELESS_META + (paramsJson.equals("{}") ? "}" : "," + paramsJson.substring(1));
+            headers = name == null
+                    ? Map.of("MCP-Protocol-Version", STATELESS_VERSION, "Mcp-Method", method)
+                    : Map.of("MCP-Protocol-Version", STATELESS_VERSION, "Mcp-Method", method, "Mcp-Name", name);
+        }
         String body = "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + paramsJson + "}";
-        return http.post(body, sessionId).map(reply -> parse(reply, id));
+        return http.post(body, sessionId, headers).map(reply -> parse(reply, id));
     }
 
     Future<JsonNode> callTool(String name, String argumentsJson) {
-        return request("tools/call", "{\"name\":\"" + name + "\",\"arguments\":" + argumentsJson + "}");
+        return request("tools/call", "{\"name\":\"" + name + "\",\"arguments\":" + argumentsJson + "}", name);
     }
 
     /**
@@ -161,12 +189,13 @@ final class McpConnection {
         }
     }
 
-    private static Future<Reply> vertxPost(HttpClient http, URI url, String body, String sessionId) {
+    private static Future<Reply> vertxPost(HttpClient http, URI url, String body, String sessionId, Map<String, String> headers) {
         RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString())
                 .setIdleTimeout(REQUEST_IDLE_TIMEOUT_MS)
                 .putHeader("Content-Type", "application/json")
                 .putHeader("Accept", "application/json, text/event-stream")
                 .putHeader("MCP-Protocol-Version", PROTOCOL_VERSION);
+        headers.forEach(o::putHeader);
         if (sessionId != null) {
             o.putHeader("Mcp-Session-Id", sessionId);
         }
@@ -174,12 +203,18 @@ final class McpConnection {
                 new Reply(resp.statusCode(), resp.getHeader("Content-Type"), resp.getHeader("Mcp-Session-Id"), b.toString())));
     }
 
-    private static Future<Reply> jdkPost(java.net.http.HttpClient http, URI url, String body, String sessionId) {
+    private static Future<Reply> jdkPost(java.net.http.HttpClient http, URI url, String body, String sessionId,
+                                         Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofMillis(REQUEST_IDLE_TIMEOUT_MS))
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json, text/event-stream")
-                .header("MCP-Protocol-Version", PROTOCOL_VERSION);
+                .setHeader("MCP-Protocol-Version", headers.getOrDefault("MCP-Protocol-Version", PROTOCOL_VERSION));
+        headers.forEach((k, v) -> {
+            if (!k.equals("MCP-Protocol-Version")) {
+                b.header(k, v);
+            }
+        });
         if (sessionId != null) {
             b.header("Mcp-Session-Id", sessionId);
         }

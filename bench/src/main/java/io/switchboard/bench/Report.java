@@ -77,6 +77,7 @@ public final class Report {
         JsonNode sb = read(results.resolve("gateway-switchboard.json"));
         JsonNode ts = read(results.resolve("gateway-typescript.json"));
         JsonNode vx = read(results.resolve("gateway-vertx.json"));
+        JsonNode sb2026 = read(results.resolve("gateway-switchboard-2026.json"));
         JsonNode any = measured(sb) ? sb : measured(ts) ? ts : measured(vx) ? vx : null;
         StringBuilder md = new StringBuilder();
         md.append("## MCP gateway: `tools/call` of a trivial tool, side by side\n\n");
@@ -96,6 +97,8 @@ public final class Report {
         gatewayRow(md, "MCP TypeScript SDK server " + tsSdkVersion() + "(`McpServer` + stateful `StreamableHTTPServerTransport`, "
                 + "JSON responses, `node:http`)", ts);
         gatewayRow(md, "bare Vert.x handler answering the same bytes (ceiling)", vx);
+        gatewayRow(md, "Switchboard, MCP 2026-07-28 (stateless: no session, `_meta` and `Mcp-Method`/`Mcp-Name` on every "
+                + "call; same jar, same route, right after the 2025 run)", sb2026);
         md.append('\n');
 
         if (measured(sb) && measured(ts) && measured(vx)) {
@@ -112,6 +115,7 @@ public final class Report {
         errorNotes(md, "Switchboard", sb);
         errorNotes(md, "TypeScript SDK server", ts);
         errorNotes(md, "bare Vert.x", vx);
+        errorNotes(md, "Switchboard 2026-07-28", sb2026);
 
         md.append("""
                 **How to read it.**
