@@ -113,6 +113,11 @@ class BinderyClientResilienceTest {
                 .isEqualTo("p");
         assertThat(ok("bindery_search_entities", Map.of("search_input", Map.of("query", "x"))).path("results")).isEmpty();
         assertThat(ok("bindery_health_check", Map.of()).path("backend").asText()).isEqualTo("external");
+        // With an external backend configured, Switchboard serves none of its own.
+        java.net.http.HttpResponse<String> embedded = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(switchboard.uri("/bindery/health")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(embedded.statusCode()).isEqualTo(404);
     }
 
     @Test
