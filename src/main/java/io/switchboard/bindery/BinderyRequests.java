@@ -61,7 +61,11 @@ public final class BinderyRequests {
     }
 
     public BackendCall getTask(Map<String, Object> args) {
-        return BackendCall.read("/api/tasks/" + taskId(args), null);
+        return readTask(taskId(args));
+    }
+
+    public BackendCall readTask(String taskId) {
+        return BackendCall.read("/api/tasks/" + TaskFields.id(taskId, "$.task_id"), null);
     }
 
     public BackendCall listTasks(Map<String, Object> args) {
