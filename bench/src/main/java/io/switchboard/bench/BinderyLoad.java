@@ -32,6 +32,8 @@ import org.HdrHistogram.Recorder;
  * The Bindery benchmark's client (bench/bindery): closed loops (one call in flight per session)
  * against the embedded backend, each scenario a warm-up then a measured window, side by side:
  * <ul>
+ *   <li>mcp-echo: the gateway benchmark's trivial echo tool (bench/routes), as a yardstick of what
+ *       the machine gives any tool call during the run;</li>
  *   <li>rest-create / rest-get: POST and GET /bindery/api/tasks straight at the embedded backend
  *       (no MCP, no client routes): the floor the tools add to;</li>
  *   <li>mcp-create: bindery_create_task through /mcp (tool route, breaker, HTTP client, backend,
@@ -69,6 +71,8 @@ public final class BinderyLoad {
         Map<String, Object> results = new LinkedHashMap<>();
         try {
             List<McpConnection> mcp = load.openSessions();
+            // The gateway's trivial tool at the same moment: what this machine gives any tool call right now.
+            results.put("mcp-echo", load.run("mcp-echo", i -> load.echo(mcp.get(i % mcp.size()))));
             results.put("rest-create", load.run("rest-create", i -> load.restCreate(i)));
             results.put("mcp-create", load.run("mcp-create", i -> load.mcpCreate(mcp.get(i % mcp.size()), i)));
             // Each id once: ids in creation order, no session reads one another has read.
@@ -134,6 +138,13 @@ public final class BinderyLoad {
                     created.add(toolResult(msg).path("task").path("id").asText());
                     return null;
                 });
+    }
+
+    private Future<Void> echo(McpConnection c) {
+        return c.callTool("echo", "{\"text\":\"hello\"}").map(msg -> {
+            toolResult(msg);
+            return null;
+        });
     }
 
     private Future<Void> mcpGet(McpConnection c, String id) {
@@ -243,7 +254,8 @@ public final class BinderyLoad {
                 .append(". Switchboard: ").append(m.getProperty("switchboard", "?")).append(", SQLite store.\n\n");
         md.append(String.format("%d sessions, one call in flight each, %d s warm-up then %d s measured per row, one after the other "
                 + "against one Switchboard on 127.0.0.1. `rest-*` call the embedded backend's HTTP API directly; `mcp-*` call the "
-                + "tools through `/mcp` (client routes, breaker, HTTP client, the same backend). `uncached` reads every task once "
+                + "tools through `/mcp` (client routes, breaker, HTTP client, the same backend); `mcp-echo` is the gateway benchmark's "
+                + "trivial tool on the same server, a yardstick for what the machine gave any tool call during the run. `uncached` reads every task once "
                 + "(each call a cache miss); `cached` reads 16 tasks over and over.%n%n", sessions, warmup.toSeconds(), duration.toSeconds()));
         md.append("| scenario | calls | req/s | p50 ms | p99 ms | max ms | errors |\n|---|---:|---:|---:|---:|---:|---:|\n");
         results.forEach((name, value) -> {
