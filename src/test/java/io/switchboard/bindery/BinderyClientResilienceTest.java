@@ -193,18 +193,31 @@ class BinderyClientResilienceTest {
         assertThat(errorCode("bindery_create_task", Map.of("task_input", Map.of("title", "t")))).isEqualTo("circuit_open");
         assertThat(fake.requestCount()).isEqualTo(20);
 
+        // Timed on the route itself (direct: runs in the calling thread). The 5 ms bound is on the
+        // thread's CPU time, which says how much work an answer takes; wall time on this shared
+        // 2-core machine also holds whatever else ran meanwhile, so it is only held to "no request,
+        // no retry delay waited" (the first redelivery alone would wait 50 ms).
         ProducerTemplate route = switchboard.camel().createProducerTemplate();
-        long[] micros = new long[11];
-        for (int i = 0; i < micros.length; i++) {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 20; i++) {
+            route.send("direct:bindery_health_check", e -> e.getMessage().setBody(Map.of()));
+        }
+        long[] cpuMicros = new long[51];
+        long[] wallMicros = new long[51];
+        for (int i = 0; i < cpuMicros.length; i++) {
+            long cpu0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             Exchange ex = route.send("direct:bindery_health_check", e -> e.getMessage().setBody(Map.of()));
-            micros[i] = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - t0);
+            wallMicros[i] = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - t0);
+            cpuMicros[i] = TimeUnit.NANOSECONDS.toMicros(threads.getCurrentThreadCpuTime() - cpu0);
             assertThat(ex.getException()).isInstanceOf(CallNotPermittedException.class);
         }
-        Arrays.sort(micros);
-        System.out.printf("bindery: an open breaker answers in %d µs (median of %d), %d µs at most%n",
-                micros[micros.length / 2], micros.length, micros[micros.length - 1]);
-        assertThat(micros[micros.length / 2]).as("median µs of an open breaker's answer").isLessThan(5_000);
+        Arrays.sort(cpuMicros);
+        Arrays.sort(wallMicros);
+        System.out.printf("bindery: an open breaker answers in %d µs CPU, %d µs wall (medians of %d); %d µs wall at most%n",
+                cpuMicros[25], wallMicros[25], wallMicros.length, wallMicros[wallMicros.length - 1]);
+        assertThat(cpuMicros[25]).as("median CPU µs of an open breaker's answer").isLessThan(5_000);
+        assertThat(wallMicros[25]).as("median wall µs of an open breaker's answer").isLessThan(50_000);
         assertThat(fake.requestCount()).isEqualTo(20);
         route.close();
     }
