@@ -105,6 +105,7 @@ public final class FakeMattermost implements AutoCloseable {
                     b.path("message").asText(), "", List.of());
             ctx.json(p);
         });
+        router.get("/fake/violations").handler(ctx -> ctx.json(violations()));
         router.post("/fake/drop-sockets").handler(ctx -> {
             dropSockets();
             ctx.end();
