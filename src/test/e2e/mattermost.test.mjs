@@ -16,7 +16,7 @@ async function startFakeMattermost() {
   const cpFile = join(ROOT, 'target/test-classpath.txt');
   if (!existsSync(cpFile)) throw new Error(`${cpFile} is missing: run ./mvnw test-compile (dependency:build-classpath) first`);
   const cp = [join(ROOT, 'target/test-classes'), readFileSync(cpFile, 'utf8').trim()].join(':');
-  const child = spawn('java', ['-cp', cp, 'io.switchboard.mattermost.FakeMattermost'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn('java', ['-cp', cp, 'io.switchboard.mattermost.FakeMattermost', '--stdin'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   process.on('exit', () => child.kill('SIGKILL'));
   const lines = createInterface({ input: child.stdout });
   const info = await new Promise((ok, fail) => {

@@ -884,16 +884,25 @@ public final class FakeMattermost implements AutoCloseable {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
-    /** Runs the fake as its own process (the end-to-end test starts it): prints its URL and token, stops on stdin EOF. */
+    /**
+     * Runs the fake as its own process (the end-to-end test and the benchmark start it): prints its
+     * URL and token as one JSON line; with --stdin it stops when its stdin closes (its parent is gone),
+     * otherwise when it is terminated.
+     */
     public static void main(String[] args) throws Exception {
-        int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+        List<String> a = List.of(args);
+        int port = a.stream().filter(s -> s.matches("\\d+")).findFirst().map(Integer::parseInt).orElse(0);
         try (FakeMattermost fake = start(port)) {
             ObjectNode ready = JSON.createObjectNode().put("url", fake.url()).put("token", TOKEN).put("team_id", fake.teamId)
                     .put("bot_id", fake.botId).put("town_square", fake.channelId("town-square"));
             System.out.println(ready);
             System.out.flush();
-            while (System.in.read() >= 0) {
-                // until the parent closes our stdin
+            if (a.contains("--stdin")) {
+                while (System.in.read() >= 0) {
+                    // until the parent closes our stdin
+                }
+            } else {
+                Thread.currentThread().join();
             }
         }
     }
