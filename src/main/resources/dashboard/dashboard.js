@@ -446,7 +446,7 @@ async function act(panelId, action, id, question, button) {
     const body = await r.json().catch(() => ({}));
     if (r.status === 401) { showLogin('That token was refused.'); return; }
     if (r.ok && body.success !== false) toast(`${action}: done (${(body.replayed || [id]).length} replayed)`, 'ok');
-    else toast(`${action} failed: ${body.error || (body.failed && `could not replay ${body.failed.join(', ')}`) || r.status}`, 'error');
+    else toast(`${action} failed: ${body.error || [...(body.failed || []), ...(body.not_found || [])].join(', ') || r.status}`, 'error');
   } catch (e) {
     toast(`${action} failed: ${e.message}`, 'error');
   } finally {

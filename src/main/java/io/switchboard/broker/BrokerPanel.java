@@ -103,6 +103,15 @@ public class BrokerPanel implements DashboardPanel {
         args.put("action", "replay");
         args.put("dead_letter_ids", ids);
         args.put("limit", Math.min(500, Math.max(1, ids.size())));
-        return producer(camel).requestBody("direct:broker_dead_letters", args, Map.class);
+        Map<String, Object> result = new LinkedHashMap<>(producer(camel).requestBody("direct:broker_dead_letters", args, Map.class));
+        // The tool replays what it finds; an id it did not find (already replayed, never there) is said so here.
+        List<String> missing = new ArrayList<>(ids);
+        missing.removeAll((List<String>) result.getOrDefault("replayed", List.of()));
+        missing.removeAll((List<String>) result.getOrDefault("failed", List.of()));
+        if (!missing.isEmpty()) {
+            result.put("not_found", missing);
+            result.put("success", false);
+        }
+        return result;
     }
 }
