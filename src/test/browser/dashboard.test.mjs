@@ -302,6 +302,7 @@ test('an incoming XMPP message is listed without its body; an XMPP outage turns 
 });
 
 test('screenshots: 1280x800 dark and light, a phone; no console errors on the way', async () => {
+  await page.waitForSelector('#toast', { state: 'hidden', timeout: 10_000 });
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'dashboard-dark');
   await shot(page, 'dashboard-dark-full');

@@ -55,6 +55,8 @@ final class Snapshots {
     private Map<String, Object> latest;
     private long latestAt;
     private long sentSeq;
+    private Map<String, ResilienceProcessor> breakers;
+    private List<Route> breakersOf;
 
     Snapshots(CamelContext camel, RecentEvents events, McpActivity activity, Collection<DashboardPanel> panels,
               boolean showContent, Map<String, Object> header) {
@@ -262,15 +264,23 @@ final class Snapshots {
     }
 
     private List<Map<String, Object>> breakers() {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Route route : camel.getRoutes()) {
-            for (Processor p : route.filter("*")) {
-                if (p instanceof ResilienceProcessor cb) {
-                    out.add(Map.of("name", route.getRouteId() + "/" + cb.getId(),
-                            "state", String.valueOf(cb.getCircuitBreakerState()).toLowerCase(Locale.ROOT)));
+        List<Route> routes = camel.getRoutes();
+        if (breakers == null || !routes.equals(breakersOf)) {
+            // Walking every route's processors is the dear part: only when the routes changed.
+            Map<String, ResilienceProcessor> found = new TreeMap<>();
+            for (Route route : routes) {
+                for (Processor p : route.filter("*")) {
+                    if (p instanceof ResilienceProcessor cb) {
+                        found.put(route.getRouteId() + "/" + cb.getId(), cb);
+                    }
                 }
             }
+            breakers = found;
+            breakersOf = List.copyOf(routes);
         }
+        List<Map<String, Object>> out = new ArrayList<>();
+        breakers.forEach((name, cb) -> out.add(Map.of("name", name,
+                "state", String.valueOf(cb.getCircuitBreakerState()).toLowerCase(Locale.ROOT))));
         return out;
     }
 
