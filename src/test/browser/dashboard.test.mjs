@@ -212,6 +212,9 @@ test('with the token the page opens and shows every system live', async () => {
 
 test('a new MCP session raises the session count within 3 s, without a reload', async () => {
   const before = Number(await text(page, '#mcp-sessions'));
+  const boxes = () => page.evaluate(() => ['.mcp', '.queues', '#panels', '#mcp-sessions']
+    .map((s) => { const r = document.querySelector(s).getBoundingClientRect(); return [s, Math.round(r.top), Math.round(r.height), Math.round(r.width)].join(' '); }));
+  const layout = await boxes();
   const navigations = [];
   page.on('framenavigated', (f) => navigations.push(f.url()));
   const c = await mcp('session-watcher');
@@ -219,6 +222,7 @@ test('a new MCP session raises the session count within 3 s, without a reload', 
   await page.waitForFunction((n) => Number(document.getElementById('mcp-sessions').textContent) === n, before + 1, { timeout: 3000 });
   assert.ok(Date.now() - started <= 3000);
   assert.deepEqual(navigations, [], 'no reload');
+  assert.deepEqual(await boxes(), layout, 'the numbers changed, the layout did not move');
 
   await call(c.client, 'switchboard_info', {});
   await page.waitForSelector('#events tr[data-kind="tool"] >> text=switchboard_info');
