@@ -213,6 +213,20 @@ function el(tag, cls, text) {
   return e;
 }
 
+const UUID = /\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** What a cell shows: ids shortened to their first 8 characters, instants in local time (the title keeps all). */
+function display(v) {
+  if (typeof v === 'number') return num(v);
+  const s = v === null || v === undefined ? '' : String(v);
+  if (ISO.test(s)) {
+    const d = new Date(s);
+    return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+  }
+  return s.replace(UUID, '$1…');
+}
+
 function setText(e, text) {
   const t = text === null || text === undefined ? '' : String(text);
   if (e.textContent !== t) e.textContent = t;
@@ -325,7 +339,7 @@ function updateBar(b, q) {
   const cap = q.capacity;
   const ratio = cap ? Math.min(1, q.depth / cap) : 0;
   b.dataset.level = !cap ? 'unbounded' : ratio >= 1 ? 'red' : ratio >= 0.8 ? 'amber' : 'ok';
-  setText(b.querySelector('.qname'), q.name);
+  setText(b.querySelector('.qname'), display(q.name));
   b.querySelector('.qname').title = q.name;
   setText(b.querySelector('.qcount'), cap ? `${num(q.depth)} / ${num(cap)}` : `${num(q.depth)} · unbounded`);
   // Unbounded queues show a thin sliver per message, up to a quarter: depth is visible, no false alarm.
@@ -373,7 +387,7 @@ function renderPanels(panels) {
       return f;
     }, (f, fig) => {
       setText(f.children[0], fig.label);
-      setText(f.children[1], typeof fig.value === 'number' ? num(fig.value) : fig.value);
+      setText(f.children[1], display(fig.value));
       f.children[1].title = String(fig.value ?? '');
     });
     sync(card.querySelector('.bars'), p.queues || [], (q) => q.name, barElement, updateBar);
@@ -415,7 +429,7 @@ function updateTable(box, t, panelId) {
       const td = tr.children[i];
       if (i === 0) td.className = 'mono';
       else if (typeof v === 'number') td.className = 'num';
-      setText(td, typeof v === 'number' ? num(v) : v);
+      setText(td, display(v));
       td.title = String(v ?? '');
     });
     if (t.action && !tr.lastChild.firstChild) {

@@ -72,7 +72,9 @@ public class BrokerPanel implements DashboardPanel {
             List<Object> row = new ArrayList<>(List.of(String.valueOf(d.get("dead_letter_id")), String.valueOf(d.get("reason")),
                     String.valueOf(message.getOrDefault("sender_id", "")), String.valueOf(message.getOrDefault("recipient_id", "")),
                     String.valueOf(d.get("created_at")), d.getOrDefault("replay_count", 0)));
-            row.add(showContent ? String.valueOf(message.getOrDefault("payload", "")) : "hidden");
+            if (showContent) {
+                row.add(String.valueOf(message.getOrDefault("payload", "")));
+            }
             deadRows.add(row);
         }
         List<Figure> figures = List.of(
@@ -83,7 +85,9 @@ public class BrokerPanel implements DashboardPanel {
         List<Table> tables = List.of(
                 Table.of("Sessions", List.of("session", "status", "online", "queued", "last heartbeat"), sessionRows,
                         "No agent session: agents join with broker_connect"),
-                new Table("Dead letters", List.of("dead letter", "reason", "sender", "recipient", "created", "replays", "payload"),
+                new Table("Dead letters", showContent
+                        ? List.of("dead letter", "reason", "sender", "recipient", "created", "replays", "payload")
+                        : List.of("dead letter", "reason", "sender", "recipient", "created", "replays"),
                         deadRows, "replay", "Replay",
                         "Put this message back in its recipient's queue?", "No dead letters"));
         return new Panel(id(), "Agent broker", "connected", figures, queues, tables);

@@ -87,7 +87,7 @@ public final class McpActivity implements McpMetrics.Listener {
         if (series.size() == POINTS) {
             series.removeFirst();
         }
-        series.addLast(new double[]{dr / seconds, dr == 0 ? 0 : Math.min(1.0, (double) de / dr), p50, p99});
+        series.addLast(new double[]{dr / seconds, dr == 0 ? 0 : Math.min(1.0, (double) de / dr), p50, p99, dr, de});
     }
 
     /** The last minute: now-values and the one-second series, oldest first. */
@@ -102,10 +102,17 @@ public final class McpActivity implements McpMetrics.Listener {
             p50.add(round(p[2]));
             p99.add(round(p[3]));
         }
-        double[] last = series.isEmpty() ? new double[4] : series.getLast();
+        double[] last = series.isEmpty() ? new double[6] : series.getLast();
+        double minuteRequests = 0;
+        double minuteErrors = 0;
+        for (double[] p : series) {
+            minuteRequests += p[4];
+            minuteErrors += p[5];
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("requests_per_second", round(last[0]));
-        m.put("error_rate", round(last[1]));
+        // One failed call in a quiet second is not a 100 % error rate: the figure is the last minute's.
+        m.put("error_rate", minuteRequests == 0 ? 0.0 : round(Math.min(1.0, minuteErrors / minuteRequests)));
         m.put("p50_ms", round(last[2]));
         m.put("p99_ms", round(last[3]));
         m.put("requests_total", requests.sum());
