@@ -205,7 +205,7 @@ public final class BrokerTools {
 
     /**
      * @param requested the ids asked for: one not found (already replayed, unknown, or another
-     *                  client's) is reported as failed rather than silently left out
+     *                  client's) is reported under not_found rather than silently left out
      */
     @SuppressWarnings("unchecked")
     public Map<String, Object> replayed(List<Map<String, Object>> outcomes, List<String> requested) {
@@ -214,10 +214,16 @@ public final class BrokerTools {
         for (Map<String, Object> o : outcomes) {
             (Boolean.TRUE.equals(o.get("replayed")) ? replayed : failed).add(String.valueOf(o.get("dead_letter_id")));
         }
-        if (requested != null) {
-            requested.stream().filter(id -> !replayed.contains(id) && !failed.contains(id)).forEach(failed::add);
+        List<String> notFound = requested == null ? List.of()
+                : requested.stream().filter(id -> !replayed.contains(id) && !failed.contains(id)).toList();
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("success", failed.isEmpty() && notFound.isEmpty());
+        result.put("replayed", replayed);
+        result.put("failed", failed);
+        if (!notFound.isEmpty()) {
+            result.put("not_found", notFound);
         }
-        return Map.of("success", failed.isEmpty(), "replayed", replayed, "failed", failed);
+        return result;
     }
 
     /** A dead letter's stored message for the listing; an unreadable one says so, with the log's reference. */

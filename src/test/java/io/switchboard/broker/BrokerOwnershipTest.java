@@ -107,7 +107,8 @@ class BrokerOwnershipTest {
         assertThat(call(b, "broker_dead_letters", Map.of()).toString()).doesNotContain(deadLetter).doesNotContain(aId);
         JsonNode replay = call(b, "broker_dead_letters", args("action", "replay", "dead_letter_ids", List.of(deadLetter)));
         assertThat(replay.path("replayed").size()).as(replay.toString()).isZero();
-        assertThat(replay.path("failed").toString()).contains(deadLetter);
+        assertThat(replay.path("success").asBoolean()).isFalse();
+        assertThat(replay.path("not_found").toString()).contains(deadLetter);
 
         // The same handles in MCP 2026-07-28 (no transport session): the token still decides.
         denied(stateless("token-b", "broker_receive_messages", args("session_id", aId)));
