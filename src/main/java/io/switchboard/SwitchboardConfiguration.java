@@ -11,6 +11,7 @@ import io.switchboard.mcp.McpGateway;
 import io.switchboard.mcp.Notifier;
 import io.switchboard.mcp.TransportSettings;
 import io.switchboard.observe.GatewayHealthCheck;
+import io.switchboard.observe.ObservabilityGuard;
 import io.switchboard.observe.McpMetrics;
 import io.switchboard.observe.Meters;
 import io.switchboard.observe.SwitchboardInfo;
@@ -161,6 +162,9 @@ public class SwitchboardConfiguration implements CamelConfiguration {
         // Mounts /mcp once Camel's HTTP server, started by its own startup listener, exists.
         camelContext.addStartupListener(gateway);
         HealthCheckHelper.getHealthCheckRegistry(camelContext).register(new GatewayHealthCheck(gateway));
+        // Health data and metrics behind the same tokens as the MCP endpoints; the probes stay open.
+        camelContext.addStartupListener(new ObservabilityGuard(port, new AccessGuard(split(tokens),
+                InetAddress.getByName(host).isLoopbackAddress(), split(allowedOrigins), ratePerSecond, mcpMetrics(camelContext))));
     }
 
     private static List<String> split(String csv) {

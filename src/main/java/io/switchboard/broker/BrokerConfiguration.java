@@ -24,6 +24,8 @@ public class BrokerConfiguration implements CamelConfiguration {
     String staleAfter;
     @PropertyInject("switchboard.broker.disconnected-after")
     String disconnectedAfter;
+    @PropertyInject(value = "switchboard.broker.max-sessions-per-identity", defaultValue = "100")
+    int maxSessionsPerIdentity;
 
     private ProtocolRegistry protocols;
     private SessionRegistry sessions;
@@ -42,7 +44,8 @@ public class BrokerConfiguration implements CamelConfiguration {
         if (sessions == null) {
             McpGateway gateway = camel.getRegistry().lookupByNameAndType("mcpGateway", McpGateway.class);
             sessions = new SessionRegistry(mapper(camel), Duration.parse(staleAfter), Duration.parse(disconnectedAfter),
-                    mcp -> gateway.notifier().isConnected(mcp), inbox -> gateway.notifier().isListening(inbox));
+                    mcp -> gateway.notifier().isConnected(mcp), inbox -> gateway.notifier().isListening(inbox),
+                    maxSessionsPerIdentity);
         }
         return sessions;
     }

@@ -15,6 +15,8 @@ public final class BrokerSession {
     public enum Status { ACTIVE, STALE, DISCONNECTED }
 
     private final String id;
+    /** Who created it: "token:<fingerprint>" owns it exclusively; anything else ("addr:…", null) leaves the handle a capability. */
+    private final String owner;
     private final long connectedAt;
     private volatile Capabilities capabilities;
     private volatile long lastHeartbeat;
@@ -22,7 +24,12 @@ public final class BrokerSession {
     private volatile String mcpSessionId;
 
     public BrokerSession(String id, Capabilities capabilities, long connectedAt, long lastHeartbeat, Status status) {
+        this(id, null, capabilities, connectedAt, lastHeartbeat, status);
+    }
+
+    public BrokerSession(String id, String owner, Capabilities capabilities, long connectedAt, long lastHeartbeat, Status status) {
         this.id = id;
+        this.owner = owner;
         this.capabilities = capabilities;
         this.connectedAt = connectedAt;
         this.lastHeartbeat = lastHeartbeat;
@@ -45,6 +52,20 @@ public final class BrokerSession {
 
     public String id() {
         return id;
+    }
+
+    public String owner() {
+        return owner;
+    }
+
+    /** Only a token identity is proof of who calls; an address is shared by everyone behind it. */
+    public boolean ownedExclusively() {
+        return owner != null && owner.startsWith("token:");
+    }
+
+    /** May {@code identity} act as this session (resume, receive, ack, heartbeat, send as it)? */
+    public boolean actableBy(String identity) {
+        return !ownedExclusively() || owner.equals(identity);
     }
 
     public Capabilities capabilities() {

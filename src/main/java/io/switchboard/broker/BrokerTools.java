@@ -50,7 +50,7 @@ public final class BrokerTools {
     public Map<String, Object> connect(Exchange ex) {
         Map<String, Object> args = ex.getMessage().getBody(Map.class);
         String mcp = ex.getMessage().getHeader("McpSessionId", String.class);
-        Map<String, Object> row = sessions.connect(args, mcp);
+        Map<String, Object> row = sessions.connect(args, mcp, ex.getMessage().getHeader(SessionRegistry.CLIENT_HEADER, String.class));
         ex.setProperty("brokerResumed", args.get("resume_session_id") != null);
         return row;
     }
@@ -74,7 +74,8 @@ public final class BrokerTools {
     }
 
     public Map<String, Object> heartbeat(Exchange ex) {
-        BrokerSession s = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
+        BrokerSession s = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class),
+                ex.getMessage().getHeader(SessionRegistry.CLIENT_HEADER, String.class));
         return sessions.heartbeat(s);
     }
 
@@ -124,7 +125,8 @@ public final class BrokerTools {
     @SuppressWarnings("unchecked")
     public Map<String, Object> negotiate(Exchange ex) {
         Map<String, Object> args = ex.getMessage().getBody(Map.class);
-        BrokerSession me = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
+        BrokerSession me = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class),
+                ex.getMessage().getHeader(SessionRegistry.CLIENT_HEADER, String.class));
         BrokerSession other = sessions.require(ProtocolRegistry.string(args.get("target_session_id")));
         List<Map<String, Object>> required = args.get("required_protocols") == null ? null
                 : mapper.convertValue(args.get("required_protocols"), new TypeReference<List<Map<String, Object>>>() {
@@ -150,10 +152,15 @@ public final class BrokerTools {
             throw ToolException.validation("replay needs dead_letter_ids", "List them first with action: list");
         }
         ex.setProperty("brokerAction", action);
+        ex.setProperty("brokerReplayIds", ids);
         Map<String, Object> q = new HashMap<>();
         q.put("limit", limit);
         q.put("ids", ids.isEmpty() ? List.of("") : ids);
         q.put("all", ids.isEmpty() ? 1 : 0);
+        // Only dead letters of messages to or from the caller's own sessions (every one without tokens).
+        List<String> mine = sessions.visibleTo(ex.getMessage().getHeader(SessionRegistry.CLIENT_HEADER, String.class));
+        q.put("every_session", mine == null ? 1 : 0);
+        q.put("sessions", mine == null || mine.isEmpty() ? List.of("") : mine);
         return q;
     }
 
@@ -196,14 +203,27 @@ public final class BrokerTools {
         return row;
     }
 
+    /**
+     * @param requested the ids asked for: one not found (already replayed, unknown, or another
+     *                  client's) is reported under not_found rather than silently left out
+     */
     @SuppressWarnings("unchecked")
-    public Map<String, Object> replayed(List<Map<String, Object>> outcomes) {
+    public Map<String, Object> replayed(List<Map<String, Object>> outcomes, List<String> requested) {
         List<String> replayed = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         for (Map<String, Object> o : outcomes) {
             (Boolean.TRUE.equals(o.get("replayed")) ? replayed : failed).add(String.valueOf(o.get("dead_letter_id")));
         }
-        return Map.of("success", failed.isEmpty(), "replayed", replayed, "failed", failed);
+        List<String> notFound = requested == null ? List.of()
+                : requested.stream().filter(id -> !replayed.contains(id) && !failed.contains(id)).toList();
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("success", failed.isEmpty() && notFound.isEmpty());
+        result.put("replayed", replayed);
+        result.put("failed", failed);
+        if (!notFound.isEmpty()) {
+            result.put("not_found", notFound);
+        }
+        return result;
     }
 
     /** A dead letter's stored message for the listing; an unreadable one says so, with the log's reference. */

@@ -78,7 +78,8 @@ public final class MessageRouter {
     @SuppressWarnings("unchecked")
     public Map<String, Object> prepareSend(Exchange ex) {
         Map<String, Object> args = ex.getMessage().getBody(Map.class);
-        BrokerSession sender = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
+        BrokerSession sender = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class),
+                ex.getMessage().getHeader(SessionRegistry.CLIENT_HEADER, String.class));
         BrokerSession recipient = sessions.require(ProtocolRegistry.string(args.get("recipient_id")));
         Protocol protocol = protocols.require(ProtocolRegistry.string(args.get("protocol_name")),
                 ProtocolRegistry.string(args.get("protocol_version")));
@@ -154,6 +155,10 @@ public final class MessageRouter {
         dl.put("error_code", code);
         dl.put("payload", write(ProtocolRegistry.lowerKeys(messageRow)));
         dl.put("headers", null);
+        // Whose it is: the dead-letter listing shows a client only those of its own sessions.
+        Map<String, Object> message = ProtocolRegistry.lowerKeys(messageRow);
+        dl.put("recipient_id", message.get("recipient_id"));
+        dl.put("sender_id", message.get("sender_id"));
         dl.put("created_at", System.currentTimeMillis());
         return dl;
     }
@@ -212,7 +217,8 @@ public final class MessageRouter {
 
     public Map<String, Object> receiveQuery(Exchange ex) {
         Map<?, ?> args = ex.getMessage().getBody(Map.class);
-        BrokerSession caller = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
+        BrokerSession caller = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class),
+                ex.getMessage().getHeader(SessionRegistry.CLIENT_HEADER, String.class));
         int limit = args.get("limit") == null ? 10 : ((Number) args.get("limit")).intValue();
         if (limit < 1 || limit > 100) {
             throw ToolException.validation("limit must be between 1 and 100");
@@ -240,7 +246,8 @@ public final class MessageRouter {
     @SuppressWarnings("unchecked")
     public Map<String, Object> ackQuery(Exchange ex) {
         Map<String, Object> args = ex.getMessage().getBody(Map.class);
-        BrokerSession caller = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
+        BrokerSession caller = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class),
+                ex.getMessage().getHeader(SessionRegistry.CLIENT_HEADER, String.class));
         Object ids = args.get("message_ids");
         if (!(ids instanceof List<?> list) || list.isEmpty()) {
             throw ToolException.validation("message_ids must be a non-empty list");
@@ -254,7 +261,8 @@ public final class MessageRouter {
     @SuppressWarnings("unchecked")
     public Map<String, Object> planBroadcast(Exchange ex) {
         Map<String, Object> args = ex.getMessage().getBody(Map.class);
-        BrokerSession sender = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class));
+        BrokerSession sender = sessions.caller(ex.getMessage().getHeader("McpSessionId", String.class), ex.getMessage().getBody(Map.class),
+                ex.getMessage().getHeader(SessionRegistry.CLIENT_HEADER, String.class));
         Protocol protocol = protocols.require(ProtocolRegistry.string(args.get("protocol_name")),
                 ProtocolRegistry.string(args.get("protocol_version")));
         if (!protocol.capabilities().contains("broadcast")) {

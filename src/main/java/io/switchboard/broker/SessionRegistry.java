@@ -22,6 +22,8 @@ import java.util.function.Predicate;
  */
 public final class SessionRegistry {
 
+    /** The header the MCP layer puts the caller's identity in (AccessGuard's client key). */
+    public static final String CLIENT_HEADER = "SwitchboardClient";
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
     };
 
@@ -30,20 +32,23 @@ public final class SessionRegistry {
     private final Duration disconnectedAfter;
     private final Predicate<String> mcpSessionAlive;
     private final Predicate<String> inboxListened;
+    private final int maxSessionsPerIdentity;
     private final Map<String, BrokerSession> sessions = new ConcurrentHashMap<>();
     private final Map<String, String> byMcpSession = new ConcurrentHashMap<>();
 
     public SessionRegistry(ObjectMapper mapper, Duration staleAfter, Duration disconnectedAfter,
                            Predicate<String> mcpSessionAlive) {
-        this(mapper, staleAfter, disconnectedAfter, mcpSessionAlive, uri -> false);
+        this(mapper, staleAfter, disconnectedAfter, mcpSessionAlive, uri -> false, Integer.MAX_VALUE);
     }
 
     /**
      * @param inboxListened whether a 2026-07-28 client listens for updates of an inbox URI: how a
      *                      session that is a handle only (no MCP session) is reachable
+     * @param maxSessionsPerIdentity live (not disconnected) sessions one client identity may hold
      */
     public SessionRegistry(ObjectMapper mapper, Duration staleAfter, Duration disconnectedAfter,
-                           Predicate<String> mcpSessionAlive, Predicate<String> inboxListened) {
+                           Predicate<String> mcpSessionAlive, Predicate<String> inboxListened, int maxSessionsPerIdentity) {
+        this.maxSessionsPerIdentity = maxSessionsPerIdentity;
         this.mapper = mapper;
         this.staleAfter = staleAfter;
         this.disconnectedAfter = disconnectedAfter;
@@ -51,8 +56,12 @@ public final class SessionRegistry {
         this.inboxListened = inboxListened;
     }
 
-    /** broker_connect: a new session, or an earlier one resumed; answers the row to upsert. */
-    public Map<String, Object> connect(Map<String, Object> args, String mcpSessionId) {
+    /**
+     * broker_connect: a new session, or an earlier one resumed; answers the row to upsert.
+     *
+     * @param identity the caller as the access guard knows it; a new session belongs to it
+     */
+    public Map<String, Object> connect(Map<String, Object> args, String mcpSessionId, String identity) {
         long now = System.currentTimeMillis();
         String resume = ProtocolRegistry.string(args.get("resume_session_id"));
         BrokerSession.Capabilities caps = args.get("capabilities") == null ? null : capabilities(args.get("capabilities"));
@@ -62,13 +71,25 @@ public final class SessionRegistry {
             if (session == null) {
                 throw notFound(resume);
             }
+            authorize(session, identity);
             if (caps != null) {
                 session.capabilities(caps);
             }
         } else {
-            session = new BrokerSession(UUID.randomUUID().toString(), caps == null ? BrokerSession.Capabilities.NONE : caps,
-                    now, now, BrokerSession.Status.ACTIVE);
-            sessions.put(session.id(), session);
+            session = new BrokerSession(UUID.randomUUID().toString(), identity,
+                    caps == null ? BrokerSession.Capabilities.NONE : caps, now, now, BrokerSession.Status.ACTIVE);
+            synchronized (this) {
+                long held = sessions.values().stream()
+                        .filter(s -> identity != null && identity.equals(s.owner()) && s.status() != BrokerSession.Status.DISCONNECTED)
+                        .count();
+                if (held >= maxSessionsPerIdentity) {
+                    throw new ToolException(ErrorCode.RATE_LIMIT_EXCEEDED, "At most " + maxSessionsPerIdentity
+                            + " live broker sessions per client (switchboard.broker.max-sessions-per-identity)",
+                            List.of("Resume an earlier session with resume_session_id instead of opening a new one",
+                                    "Sessions without a heartbeat for the disconnect time no longer count"));
+                }
+                sessions.put(session.id(), session);
+            }
         }
         String previous = session.mcpSessionId();
         if (previous != null) {
@@ -94,6 +115,7 @@ public final class SessionRegistry {
         row.put("connected_at", s.connectedAt());
         row.put("last_heartbeat", s.lastHeartbeat());
         row.put("status", s.status().name().toLowerCase(Locale.ROOT));
+        row.put("owner", s.owner());
         return row;
     }
 
@@ -101,18 +123,51 @@ public final class SessionRegistry {
      * The broker session making a call: the one named by the tool's {@code session_id} argument
      * (a handle, as MCP 2026-07-28 clients pass it), else the one bound to the caller's MCP session.
      */
-    public BrokerSession caller(String mcpSessionId, Map<?, ?> args) {
+    public BrokerSession caller(String mcpSessionId, Map<?, ?> args, String identity) {
         String handle = args == null ? null : ProtocolRegistry.string(args.get("session_id"));
         if (handle == null) {
-            return caller(mcpSessionId);
+            return authorize(caller(mcpSessionId), identity);
         }
-        BrokerSession s = require(handle);
+        BrokerSession s = authorize(require(handle), identity);
         s.heartbeat(System.currentTimeMillis());
         return s;
     }
 
+    /**
+     * SEP-2567's rule for handles: a session created under a token acts only for that token. Checked
+     * on every call, so a leaked or listed session id is an address to send to, never a way in.
+     */
+    public BrokerSession authorize(BrokerSession s, String identity) {
+        if (!s.actableBy(identity)) {
+            throw new ToolException(ErrorCode.PERMISSION_DENIED, "Broker session " + s.id() + " belongs to another client",
+                    List.of("Act only on sessions your own token created (broker_connect opens one)",
+                            "Other sessions are recipients: send to them with broker_send_message"));
+        }
+        return s;
+    }
+
+    /** The inbox resource: an unknown id reads as an empty queue, another client's as permission_denied. */
+    public String authorizeInbox(String sessionId, String identity) {
+        BrokerSession s = find(sessionId);
+        if (s != null) {
+            authorize(s, identity);
+        }
+        return sessionId;
+    }
+
+    /**
+     * The session ids whose dead letters {@code identity} may see and replay; null when every
+     * dead letter is visible (no tokens configured: the handles themselves are the capability).
+     */
+    public List<String> visibleTo(String identity) {
+        if (identity == null || !identity.startsWith("token:")) {
+            return null;
+        }
+        return sessions.values().stream().filter(s -> identity.equals(s.owner())).map(BrokerSession::id).toList();
+    }
+
     /** The broker session of the MCP connection making a call. */
-    public BrokerSession caller(String mcpSessionId) {
+    BrokerSession caller(String mcpSessionId) {
         String id = mcpSessionId == null ? null : byMcpSession.get(mcpSessionId);
         BrokerSession s = id == null ? null : sessions.get(id);
         if (s == null) {
@@ -181,6 +236,7 @@ public final class SessionRegistry {
         for (Map<String, Object> raw : rows) {
             Map<String, Object> row = ProtocolRegistry.lowerKeys(raw);
             BrokerSession s = new BrokerSession(String.valueOf(row.get("session_id")),
+                    row.get("owner") == null ? null : String.valueOf(row.get("owner")),
                     capabilities(read(String.valueOf(row.get("capabilities")))),
                     ((Number) row.get("connected_at")).longValue(), ((Number) row.get("last_heartbeat")).longValue(),
                     BrokerSession.Status.valueOf(String.valueOf(row.get("status")).toUpperCase(Locale.ROOT)));

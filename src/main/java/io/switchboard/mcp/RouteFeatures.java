@@ -113,7 +113,10 @@ final class RouteFeatures {
                                                     Map<String, String> variables) {
         Map<String, Object> headers = new HashMap<>(variables);
         headers.put(RESOURCE_URI_HEADER, uri);
-        return invoker.call(endpoint, null, headers, null, timeout)
+        return Mono.deferContextual(c -> {
+                    headers.put(ToolHandler.CLIENT_HEADER, ToolHandler.client(c));
+                    return invoker.call(endpoint, null, headers, null, timeout);
+                })
                 .map(ex -> readResult(ex, uri, d.mimeType()))
                 .onErrorMap(e -> !(e instanceof McpError), e -> sanitised("resource " + uri, e));
     }

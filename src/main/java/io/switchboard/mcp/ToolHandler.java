@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
+import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.server.McpAsyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.switchboard.guard.ArgumentGuard;
@@ -12,6 +13,7 @@ import io.switchboard.guard.ErrorCode;
 import io.switchboard.guard.ErrorEnvelope;
 import io.switchboard.observe.McpMetrics;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,7 @@ import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.util.context.ContextView;
 
 /**
  * One tool call, start to finish: arguments coerced (an object argument may arrive as a JSON
@@ -35,6 +38,8 @@ final class ToolHandler {
     };
     static final String TOOL_HEADER = "McpToolName";
     static final String SESSION_HEADER = "McpSessionId";
+    /** Who calls, as the AccessGuard identified it ("token:<fingerprint>" or "addr:<ip>"): what owns handles. */
+    static final String CLIENT_HEADER = "SwitchboardClient";
 
     private final Declarations.Tool tool;
     private final Endpoint endpoint;
@@ -89,12 +94,20 @@ final class ToolHandler {
             CallContext call = new CallContext(exchange, request.progressToken(),
                     () -> { if (key != null) { streamCloser.close(key); } }, round);
             // 2026-07-28 has no transport session: state lives in handles passed as arguments.
-            Map<String, Object> headers = stateless != null ? Map.of(TOOL_HEADER, tool.name())
-                    : Map.of(TOOL_HEADER, tool.name(), SESSION_HEADER, exchange.sessionId());
+            Map<String, Object> headers = new HashMap<>(stateless != null ? Map.of(TOOL_HEADER, tool.name())
+                    : Map.of(TOOL_HEADER, tool.name(), SESSION_HEADER, exchange.sessionId()));
+            headers.put(CLIENT_HEADER, client(reactorContext));
             return invoker.call(endpoint, args, headers, call, timeout)
                     .map(ex -> toResult(ex, started))
                     .onErrorResume(e -> Mono.just(failure(e, started)));
         });
+    }
+
+    /** The caller's identity both transports put in the Reactor context (McpTransportContext "client"). */
+    static String client(ContextView reactorContext) {
+        McpTransportContext transport = reactorContext.getOrDefault(McpTransportContext.KEY, null);
+        Object client = transport == null ? null : transport.get("client");
+        return client == null ? "" : client.toString();
     }
 
     private Map<String, Object> coerce(Map<String, Object> arguments) {

@@ -31,6 +31,8 @@ public class MqttConfiguration implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttConfiguration.class);
 
+    @PropertyInject(value = "switchboard.mqtt.max-subscriptions-per-session", defaultValue = "20")
+    int maxSubscriptionsPerSession;
     @PropertyInject("switchboard.mqtt.max-sessions")
     int maxSessions;
     @PropertyInject("switchboard.mqtt.session-ttl")
@@ -93,7 +95,7 @@ public class MqttConfiguration implements CamelConfiguration {
             try {
                 MqttSessions s = mqttSessions(camel);
                 ObjectMapper mapper = camel.getRegistry().lookupByNameAndType("mcpObjectMapper", ObjectMapper.class);
-                tools = new MqttTools(camel, s, new Subscriptions(camel, s.settings()), mapper,
+                tools = new MqttTools(camel, s, new Subscriptions(camel, s.settings(), maxSubscriptionsPerSession), mapper,
                         Meters.registry(camel));
             } catch (Exception e) {
                 throw new IllegalStateException("MQTT could not start: " + e.getMessage(), e);

@@ -42,6 +42,8 @@ public final class MqttSession {
     public enum State { CONNECTED, RECONNECTING, CLOSED }
 
     private final String id;
+    /** The client identity that opened it ("token:…" owns it exclusively; see MqttSessions#get). */
+    private volatile String owner;
     private final ConnectionString target;
     private final SocketFactory tlsSockets;
     private final MqttSettings settings;
@@ -203,6 +205,14 @@ public final class MqttSession {
             }
         }
         return false;
+    }
+
+    String owner() {
+        return owner;
+    }
+
+    void owner(String identity) {
+        this.owner = identity;
     }
 
     public String id() {

@@ -62,7 +62,7 @@ public final class MqttSessions {
      * Opens a session, or refuses a broker outside the allow-list (before any connection attempt)
      * and the session beyond the limit, with an error naming the setting.
      */
-    public MqttSession establish(ConnectionString requested) {
+    public MqttSession establish(ConnectionString requested, String identity) {
         ConnectionString target = requested.at(allowedBrokers.check(requested.host(), requested.port()));
         synchronized (this) {
             open.cleanUp();
@@ -75,6 +75,7 @@ public final class MqttSessions {
         }
         try {
             MqttSession session = MqttSession.connect(UUID.randomUUID().toString(), target, tlsSockets, settings, connector);
+            session.owner(identity);
             open.put(session.id(), session);
             LOG.info("MQTT session {} connected to {}", session.id(), target);
             return session;
@@ -85,8 +86,37 @@ public final class MqttSessions {
         }
     }
 
+    /**
+     * The session for {@code identity}: one opened under a bearer token is used by that token only
+     * (permission_denied for anyone else, SEP-2567's rule for handles); without tokens the session
+     * id itself is the capability.
+     */
+    public MqttSession get(String sessionId, String identity) {
+        MqttSession s = get(sessionId);
+        if (!usableBy(s, identity)) {
+            throw new ToolException(ErrorCode.PERMISSION_DENIED, "MQTT session " + sessionId + " belongs to another client",
+                    List.of("Open your own with mqtt_establish_connection"));
+        }
+        return s;
+    }
+
+    static boolean usableBy(MqttSession s, String identity) {
+        String owner = s.owner();
+        return owner == null || !owner.startsWith("token:") || owner.equals(identity);
+    }
+
+    /** The sessions {@code identity} may use (every one without tokens). */
+    public List<MqttSession> visibleTo(String identity) {
+        return all().stream().filter(s -> usableBy(s, identity)).toList();
+    }
+
+    public void close(String sessionId, String identity) {
+        get(sessionId, identity);
+        open.invalidate(sessionId);
+    }
+
     /** The session, touched; an unknown or expired id is a not_found error saying which. */
-    public MqttSession get(String sessionId) {
+    MqttSession get(String sessionId) {
         MqttSession s = sessionId == null ? null : open.getIfPresent(sessionId);
         if (s == null) {
             open.cleanUp();
@@ -99,11 +129,6 @@ public final class MqttSessions {
         }
         s.touch();
         return s;
-    }
-
-    public void close(String sessionId) {
-        get(sessionId);
-        open.invalidate(sessionId);
     }
 
     /** Ends every session past its TTL (the removal listener releases it). */

@@ -74,9 +74,9 @@ public final class MqttTools {
 
     // ------------------------------------------------------------ sessions
 
-    public Map<String, Object> establish(Map<String, Object> args) {
+    public Map<String, Object> establish(Map<String, Object> args, String client) {
         ConnectionString target = ConnectionString.parse(str(args, "connection_string", null));
-        MqttSession s = sessions.establish(target);
+        MqttSession s = sessions.establish(target, client);
         camel.getRegistry().bind(s.clientBean(), org.eclipse.paho.mqttv5.client.MqttClient.class, s.client());
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("session_id", s.id());
@@ -106,9 +106,10 @@ public final class MqttTools {
         }
     }
 
-    public Map<String, Object> list() {
+    /** Only the caller's own sessions: another client's session id is nothing it could use. */
+    public Map<String, Object> list(String client) {
         List<Map<String, Object>> list = new ArrayList<>();
-        for (MqttSession s : sessions.all()) {
+        for (MqttSession s : sessions.visibleTo(client)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("session_id", s.id());
             m.put("broker", s.target().host());
@@ -134,9 +135,9 @@ public final class MqttTools {
         return r;
     }
 
-    public Map<String, Object> close(Map<String, Object> args) {
+    public Map<String, Object> close(Map<String, Object> args, String client) {
         String id = str(args, "session_id", null);
-        sessions.close(id);
+        sessions.close(id, client);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("session_id", id);
         r.put("status", "closed");
@@ -149,7 +150,7 @@ public final class MqttTools {
     /** Checks the arguments and turns them into the paho-mqtt5 producer's headers and body. */
     public void preparePublish(Exchange ex) {
         Map<String, Object> args = args(ex);
-        MqttSession s = sessions.get(str(args, "session_id", null));
+        MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         String topic = Topics.name(str(args, "topic", null));
         int qos = qos(args);
         Object payload = args.get("payload");
@@ -263,7 +264,7 @@ public final class MqttTools {
 
     public Map<String, Object> collect(Exchange ex) {
         Map<String, Object> args = args(ex);
-        MqttSession s = sessions.get(str(args, "session_id", null));
+        MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         String filter = Topics.filter(str(args, "topic_pattern", null), "topic_pattern");
         int duration = duration(args, 30, settings.minDurationSeconds());
         int max = intArg(args, "max_messages", Math.min(100, settings.maxMessages()));
@@ -308,7 +309,7 @@ public final class MqttTools {
 
     public Map<String, Object> listTopics(Exchange ex) {
         Map<String, Object> args = args(ex);
-        MqttSession s = sessions.get(str(args, "session_id", null));
+        MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         String filter = Topics.filter(str(args, "pattern", "#"), "pattern");
         int duration = duration(args, 5, 1);
         Map<String, long[]> topics = new TreeMap<>();
@@ -356,7 +357,7 @@ public final class MqttTools {
 
     public Map<String, Object> topicSchema(Exchange ex) {
         Map<String, Object> args = args(ex);
-        MqttSession s = sessions.get(str(args, "session_id", null));
+        MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         String filter = Topics.filter(str(args, "topic_pattern", null), "topic_pattern");
         int duration = duration(args, 10, 1);
         int max = Math.min(intArg(args, "max_samples", settings.maxSchemaSamples()), settings.maxSchemaSamples());
@@ -407,7 +408,7 @@ public final class MqttTools {
 
     public Map<String, Object> debugDevice(Exchange ex) {
         Map<String, Object> args = args(ex);
-        MqttSession s = sessions.get(str(args, "session_id", null));
+        MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         String device = str(args, "device_id", null);
         if (device == null || device.isBlank() || device.contains("+") || device.contains("#")) {
             throw ToolException.validation("device_id must be a non-empty id without wildcards");
@@ -487,7 +488,7 @@ public final class MqttTools {
 
     public Map<String, Object> monitor(Exchange ex) {
         Map<String, Object> args = args(ex);
-        MqttSession s = sessions.get(str(args, "session_id", null));
+        MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         String filter = Topics.filter(str(args, "topic_pattern", "#"), "topic_pattern");
         int duration = duration(args, settings.sampleSeconds(), 1);
         java.util.concurrent.atomic.LongAdder messages = new java.util.concurrent.atomic.LongAdder();
@@ -541,7 +542,7 @@ public final class MqttTools {
 
     public Map<String, Object> testConnection(Exchange ex) {
         Map<String, Object> args = args(ex);
-        MqttSession s = sessions.get(str(args, "session_id", null));
+        MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("session_id", s.id());
         Map<String, Object> connectivity = new LinkedHashMap<>();
@@ -702,13 +703,20 @@ public final class MqttTools {
         }
     }
 
+    /** The caller's identity, as the MCP layer passes it (AccessGuard's client key). */
+    private static String client(Exchange ex) {
+        return ex.getMessage().getHeader(CLIENT_HEADER, String.class);
+    }
+
+    static final String CLIENT_HEADER = "SwitchboardClient";
+
     /** resources/read of mqtt://{session_id}/{topic}: starts the watch on first read, answers what it saw. */
     public String readResource(Exchange ex) throws Exception {
         String sessionId = ex.getMessage().getHeader("session_id", String.class);
         String encoded = ex.getMessage().getHeader("topic", String.class);
         String uri = ex.getMessage().getHeader("McpResourceUri", String.class);
         String topic = Topics.filter(java.net.URLDecoder.decode(encoded.replace("+", "%2B"), StandardCharsets.UTF_8), "topic");
-        MqttSession s = sessions.get(sessionId);
+        MqttSession s = sessions.get(sessionId, client(ex));
         Caller caller = camel.getRegistry().lookupByNameAndType("mcp", Caller.class);
         Watch w = watches.computeIfAbsent(sessionId + "\n" + topic, k -> {
             Watch nw = new Watch(s, topic, uri);

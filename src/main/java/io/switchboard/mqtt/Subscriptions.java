@@ -1,5 +1,8 @@
 package io.switchboard.mqtt;
 
+import io.switchboard.guard.ErrorCode;
+import io.switchboard.guard.ToolException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -26,9 +29,19 @@ public final class Subscriptions {
     private final MqttSettings settings;
     private final Map<String, Subscription> running = new ConcurrentHashMap<>();
 
+    private final int maxPerSession;
+    /** Subscriptions of a session still connecting: they count against its limit already. */
+    private final Map<MqttSession, Integer> opening = new java.util.HashMap<>();
+
     public Subscriptions(CamelContext camel, MqttSettings settings) {
+        this(camel, settings, Integer.MAX_VALUE);
+    }
+
+    /** @param maxPerSession subscriptions (tool collections and resource watches) one session may run at once */
+    public Subscriptions(CamelContext camel, MqttSettings settings, int maxPerSession) {
         this.camel = camel;
         this.settings = settings;
+        this.maxPerSession = maxPerSession;
     }
 
     /** One running subscription; {@link #close()} releases all of it and is idempotent. */
@@ -95,12 +108,31 @@ public final class Subscriptions {
      * subscription, so nothing published after this returns is missed.
      */
     public Subscription open(MqttSession session, String filter, Consumer<Received> sink) {
+        // Each subscription is a broker connection of its own: a session may not grow them without bound.
+        synchronized (this) {
+            long held = running.values().stream().filter(s -> s.session == session).count() + opening.getOrDefault(session, 0);
+            if (held >= maxPerSession) {
+                throw new ToolException(ErrorCode.RATE_LIMIT_EXCEEDED, "At most " + maxPerSession
+                        + " subscriptions and resource watches per MQTT session (switchboard.mqtt.max-subscriptions-per-session)",
+                        List.of("Wait for a running collection to finish", "Unsubscribe from resources you no longer watch",
+                                "Open another session with mqtt_establish_connection"));
+            }
+            opening.merge(session, 1, Integer::sum);
+        }
         String id = session.nextSubscriptionId();
         long t0 = System.nanoTime();
-        MqttClient client = session.openClient();
+        MqttClient client;
+        Subscription sub;
+        try {
+            client = session.openClient();
+            sub = new Subscription(id, session, filter, client);
+            running.put(id, sub);
+        } finally {
+            synchronized (this) {
+                opening.computeIfPresent(session, (k, n) -> n <= 1 ? null : n - 1);
+            }
+        }
         long tConnected = System.nanoTime();
-        Subscription sub = new Subscription(id, session, filter, client);
-        running.put(id, sub);
         try {
             camel.getRegistry().bind(sub.clientBean, MqttClient.class, client);
             String queueUri = "seda:mqtt-" + id + "?size=" + settings.queueSize();

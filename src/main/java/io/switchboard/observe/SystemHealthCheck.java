@@ -1,5 +1,6 @@
 package io.switchboard.observe;
 
+import io.switchboard.guard.Sanitizer;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.camel.health.HealthCheckResultBuilder;
@@ -27,7 +28,7 @@ final class SystemHealthCheck extends AbstractHealthCheck {
         builder.detail("configured", status.configured());
         builder.detail("state", status.state().name().toLowerCase());
         if (status.detail() != null) {
-            builder.detail("detail", status.detail());
+            builder.detail("detail", Sanitizer.clean(status.detail()));
         }
         if (status.healthy()) {
             builder.up();

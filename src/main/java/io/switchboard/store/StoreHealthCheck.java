@@ -1,5 +1,6 @@
 package io.switchboard.store;
 
+import io.switchboard.guard.Sanitizer;
 import java.util.Map;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
@@ -30,7 +31,8 @@ final class StoreHealthCheck extends AbstractHealthCheck {
         if (probe.up()) {
             builder.up();
         } else {
-            builder.detail("error", probe.error());
+            // Driver text may name hosts, paths and users: sanitised like a tool error.
+            builder.detail("error", Sanitizer.clean(probe.error()));
             builder.down();
         }
     }

@@ -1,0 +1,76 @@
+package io.switchboard.observe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.switchboard.testing.RunningSwitchboard;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With tokens configured, health data and metrics are for token holders; the probes an
+ * orchestrator polls stay open, and what health data says of a failing system is sanitised.
+ */
+class ObservabilityAuthTest {
+
+    static RunningSwitchboard switchboard;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final String TOKEN = "observe-token-1";
+
+    @BeforeAll
+    static void start() throws Exception {
+        switchboard = RunningSwitchboard.start(Map.of("switchboard.mcp.token", TOKEN));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        switchboard.close();
+    }
+
+    static HttpResponse<String> get(String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(switchboard.uri(path));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void probesStayOpen() throws Exception {
+        assertThat(get("/observe/health/live", null).statusCode()).isEqualTo(200);
+        assertThat(get("/observe/health/ready", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void healthDataAndMetricsNeedTheToken() throws Exception {
+        for (String path : new String[] {"/observe/health?data=true", "/observe/health", "/observe/health/",
+                "/observe/health/ready?data=true", "/observe/metrics"}) {
+            HttpResponse<String> anonymous = get(path, null);
+            assertThat(anonymous.statusCode()).as(path).isEqualTo(401);
+            assertThat(anonymous.headers().firstValue("WWW-Authenticate")).as(path).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+            assertThat(anonymous.body()).as(path).doesNotContain("mcp_sessions").doesNotContain("store");
+            assertThat(get(path, "wrong-token").statusCode()).as(path).isEqualTo(401);
+        }
+        HttpResponse<String> data = get("/observe/health?data=true", TOKEN);
+        assertThat(data.statusCode()).isEqualTo(200);
+        assertThat(data.body()).contains("\"status\"").contains("store");
+        HttpResponse<String> metrics = get("/observe/metrics", TOKEN);
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        // The refusals above are counted, and the scrape shows it.
+        assertThat(metrics.body()).contains("mcp_sessions{endpoint=\"/mcp\"").contains("mcp_rejected_total{reason=\"no_token\"}");
+    }
+
+    @Test
+    void aFailingSystemsHealthDetailIsSanitised() throws Exception {
+        Systems systems = switchboard.camel().getRegistry().lookupByNameAndType("systems", Systems.class);
+        systems.register("leaky", () -> new Systems.Status("leaky", true, Systems.State.CONNECTED,
+                "Connection refused: db.internal.example:5432 password=hunter2 at /opt/switchboard/lib/driver.jar"));
+        HttpResponse<String> data = get("/observe/health?data=true", TOKEN);
+        assertThat(data.body()).contains("leaky")
+                .doesNotContain("hunter2").doesNotContain("db.internal.example:5432").doesNotContain("/opt/switchboard");
+    }
+}
