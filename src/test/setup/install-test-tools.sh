@@ -24,6 +24,7 @@ want prosody prosody                                 # xmpp tests run against a 
 want mosquitto /usr/sbin/mosquitto   # MQTT tests start their own Mosquitto 2 (mosquitto_passwd comes with it)
 want mosquitto-clients mosquitto_pub   # the end-to-end test publishes with mosquitto_pub
 want openssl openssl                   # the MQTT and XMPP TLS tests make their certificates with it
+want chromium /usr/bin/chromium        # the operations page is tested in a real headless Chromium
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -59,5 +60,21 @@ if ! installed; then
   echo "install-test-tools: npm ci in src/test/e2e"
   (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error)
   installed || { echo "install-test-tools: npm ci did not leave Node 22 and the MCP clients in $e2e/node_modules" >&2; exit 1; }
+fi
+
+# ---------------------------------------------------------------- npm: playwright-core for the browser tests
+# Its own folder (src/test/browser), so it never disturbs the MCP clients' lock file; it drives
+# Debian's /usr/bin/chromium, so no browser is downloaded. Run by the Node 22 above.
+browser="$(cd "$(dirname "${BASH_SOURCE[0]}")/../browser" && pwd)"
+browser_installed() {
+  [ -f "$browser/node_modules/.package-lock.json" ] || return 1
+  [ "$browser/package-lock.json" -nt "$browser/node_modules/.package-lock.json" ] && return 1
+  [ "$browser/package.json" -nt "$browser/node_modules/.package-lock.json" ] && return 1
+  [ -f "$browser/node_modules/playwright-core/package.json" ] || return 1
+}
+if ! browser_installed; then
+  echo "install-test-tools: npm ci in src/test/browser"
+  (cd "$browser" && npm ci --no-audit --no-fund --loglevel=error)
+  browser_installed || { echo "install-test-tools: npm ci did not leave playwright-core in $browser/node_modules" >&2; exit 1; }
 fi
 echo "install-test-tools: ready (node $("$node22" --version))"

@@ -63,6 +63,25 @@ public final class AccessGuard implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
+        admit(ctx, true);
+    }
+
+    /**
+     * The same Host, Origin and bearer-token checks without the per-client rate: for an HTTP API
+     * on this port that Switchboard's own tools call for every tool call (the embedded Bindery
+     * backend), where the MCP request that caused the call has already been counted.
+     */
+    public Handler<RoutingContext> withoutRateLimit() {
+        return ctx -> admit(ctx, false);
+    }
+
+    /** The bearer token this gateway's own clients present to its other HTTP APIs (none: empty). */
+    public java.util.Optional<String> ownToken() {
+        return tokens.isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(new String(tokens.get(0), StandardCharsets.UTF_8));
+    }
+
+    private void admit(RoutingContext ctx, boolean rateLimited) {
         // authority() is the Host header in HTTP/1.1 and :authority in HTTP/2.
         HostAndPort authority = ctx.request().authority();
         String host = authority == null ? null : authority.host();
@@ -91,7 +110,7 @@ public final class AccessGuard implements Handler<RoutingContext> {
             client = "token:" + fingerprint(token);
         }
         ctx.put(CLIENT_KEY, client);
-        if (rateConfig != null) {
+        if (rateLimited && rateConfig != null) {
             RateLimiter limiter = limiters.get(client, k -> RateLimiter.of(k, rateConfig));
             if (!limiter.acquirePermission()) {
                 ctx.response().putHeader("Retry-After", "1");

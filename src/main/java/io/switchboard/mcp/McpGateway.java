@@ -102,6 +102,11 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
         return notifier;
     }
 
+    /** Who may reach the MCP endpoints; other HTTP APIs on the same port (Bindery's) reuse it. */
+    public AccessGuard accessGuard() {
+        return accessGuard;
+    }
+
     public ToolCatalog catalog() {
         return catalog;
     }

@@ -133,9 +133,31 @@ final class ToolHandler {
             if (i > 0) {
                 sb.append("; ");
             }
-            sb.append(errors.get(i).toString());
+            Error error = errors.get(i);
+            sb.append(argumentPath(String.valueOf(error.getInstanceLocation()))).append(": ").append(error.getMessage());
         }
         return Optional.of(sb.toString());
+    }
+
+    /**
+     * The schema's instance location ("/task_input/tags/0") written as the guard writes paths
+     * ("$.task_input.tags[0]"): the client sees which argument is wrong, and the error sanitiser
+     * does not mistake the location for a file path and redact it.
+     */
+    static String argumentPath(String pointer) {
+        StringBuilder path = new StringBuilder("$");
+        for (String segment : pointer.split("/")) {
+            if (segment.isEmpty()) {
+                continue;
+            }
+            String name = segment.replace("~1", "/").replace("~0", "~");
+            if (name.chars().allMatch(Character::isDigit)) {
+                path.append('[').append(name).append(']');
+            } else {
+                path.append('.').append(name);
+            }
+        }
+        return path.toString();
     }
 
     private McpSchema.CallToolResult toResult(Exchange ex, long started) {

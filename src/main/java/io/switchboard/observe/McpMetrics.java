@@ -16,12 +16,44 @@ import java.util.function.Supplier;
  */
 public final class McpMetrics {
 
+    /**
+     * Who else wants to see each request and tool call as it happens (the operations page's rates,
+     * latencies and recent events). Called on the request's thread: must be quick and never block.
+     */
+    public interface Listener {
+        void request(String endpoint, String method, long nanos);
+
+        void toolCall(String tool, long nanos, String errorCode);
+
+        void httpError(String endpoint, int status);
+    }
+
+    private static final Listener NOBODY = new Listener() {
+        @Override
+        public void request(String endpoint, String method, long nanos) {
+        }
+
+        @Override
+        public void toolCall(String tool, long nanos, String errorCode) {
+        }
+
+        @Override
+        public void httpError(String endpoint, int status) {
+        }
+    };
+
     private final Supplier<MeterRegistry> registrySource;
     private volatile MeterRegistry registry;
+    private volatile Listener listener = NOBODY;
 
     /** The registry is Camel's (bound as "metricsRegistry" once metrics start), looked up on first use. */
     public McpMetrics(Supplier<MeterRegistry> registrySource) {
         this.registrySource = registrySource;
+    }
+
+    /** One listener (the dashboard); null removes it. */
+    public void listen(Listener l) {
+        listener = l == null ? NOBODY : l;
     }
 
     private MeterRegistry registry() {
@@ -59,6 +91,7 @@ public final class McpMetrics {
                     .withRegistry(registry());
         }
         p.withTags("endpoint", endpoint, "method", method).record(nanos, TimeUnit.NANOSECONDS);
+        listener.request(endpoint, method, nanos);
     }
 
     /** One tool call; {@code errorCode} is null when it succeeded. */
@@ -74,11 +107,13 @@ public final class McpMetrics {
             Counter.builder("mcp.tool.errors").description("Failed tool calls, by tool and error code")
                     .tag("tool", tool).tag("code", errorCode).register(registry()).increment();
         }
+        listener.toolCall(tool, nanos, errorCode);
     }
 
     public void httpError(String endpoint, int status) {
         Counter.builder("mcp.http.errors").description("MCP HTTP requests answered with an error status")
                 .tag("endpoint", endpoint).tag("status", Integer.toString(status)).register(registry()).increment();
+        listener.httpError(endpoint, status);
     }
 
     public void rejected(String reason) {

@@ -29,6 +29,16 @@ public final class Store implements Service {
     static final String MIGRATIONS = "classpath:db/migration";
 
     /**
+     * What a dialect cannot share (full-text search: SQLite FTS5 vs PostgreSQL tsvector) lives in
+     * one folder per database, versioned between the portable migrations (V4_1 after V4). Flyway
+     * reads both locations as one sequence, so the schema history stays one list per database and
+     * the DDL stays SQL that a DBA can read, rather than statements chosen in Java at start.
+     */
+    static String vendorMigrations(Settings settings) {
+        return "classpath:db/vendor/" + (settings.sqlite() ? "sqlite" : "postgresql");
+    }
+
+    /**
      * How to reach the store.
      *
      * @param poolSize       most connections open at once (SQLite still has one writer at a time)
@@ -107,7 +117,7 @@ public final class Store implements Service {
         try {
             int applied = Flyway.configure()
                     .dataSource(dataSource)
-                    .locations(MIGRATIONS)
+                    .locations(MIGRATIONS, vendorMigrations(settings))
                     // An empty location means a packaging mistake, not a database without tables.
                     .failOnMissingLocations(true)
                     .load()

@@ -252,7 +252,8 @@ class StoreTest {
     }
 
     private static Flyway flyway(Store store) {
-        return Flyway.configure().dataSource(store.dataSource()).locations(Store.MIGRATIONS).load();
+        return Flyway.configure().dataSource(store.dataSource()).locations(Store.MIGRATIONS,
+                "classpath:db/vendor/" + (store.database().startsWith("PostgreSQL") ? "postgresql" : "sqlite")).load();
     }
 
     private int count(String sql) {
