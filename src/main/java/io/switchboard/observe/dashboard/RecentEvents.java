@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The last events the operations page lists (tool calls, incoming messages, drops, reconnects):
- * a bounded ring, the oldest falling out. Systems append from their own threads; appending is a
- * lock-free offer (and a poll when full), so the hot paths pay next to nothing. Bodies are kept
+ * a bounded ring, the oldest falling out. Systems append from their own threads; an append holds
+ * a lock for one offer (and a poll when full), so the hot paths pay next to nothing. Bodies are kept
  * only when the operator allowed content (switchboard.dashboard.show-content): otherwise they are
  * never held in memory at all.
  */
@@ -34,10 +34,16 @@ public final class RecentEvents {
     }
 
     public void add(String system, String kind, String summary, String outcome, Double durationMs, String content) {
-        Event e = new Event(seq.incrementAndGet(), Instant.now().toString(), system, kind, summary, outcome, durationMs,
-                keepContent ? content : null);
-        while (!ring.offer(e)) {
-            ring.poll();
+        String at = Instant.now().toString();
+        String kept = keepContent ? content : null;
+        // Numbering and queueing under one lock: otherwise a thread paused between the two puts an
+        // older number behind newer ones, and a page that has seen the newer ones would skip it.
+        synchronized (ring) {
+            Event e = new Event(seq.incrementAndGet(), at, system, kind, summary, outcome, durationMs, kept);
+            if (!ring.offer(e)) {
+                ring.poll();
+                ring.offer(e);
+            }
         }
     }
 
