@@ -10,6 +10,7 @@ import io.switchboard.mcp.Caller;
 import io.switchboard.mcp.McpGateway;
 import io.switchboard.mcp.Notifier;
 import io.switchboard.mcp.TransportSettings;
+import io.switchboard.mcp.TransportLimits;
 import io.switchboard.observe.GatewayHealthCheck;
 import io.switchboard.observe.ObservabilityGuard;
 import io.switchboard.observe.McpMetrics;
@@ -75,6 +76,19 @@ public class SwitchboardConfiguration implements CamelConfiguration {
     @PropertyInject("switchboard.guard.max-json-nesting")
     int maxJsonNesting;
 
+    @PropertyInject(value = "switchboard.mcp.max-sessions", defaultValue = "1000")
+    int maxSessions;
+    @PropertyInject(value = "switchboard.mcp.max-sessions-per-client", defaultValue = "100")
+    int maxSessionsPerClient;
+    @PropertyInject(value = "switchboard.mcp.max-streams-per-session", defaultValue = "32")
+    int maxStreamsPerSession;
+    @PropertyInject(value = "switchboard.mcp.inline-body-bytes", defaultValue = "16384")
+    int inlineBodyBytes;
+    @PropertyInject(value = "switchboard.mcp.request-workers", defaultValue = "4")
+    int requestWorkers;
+    @PropertyInject(value = "switchboard.mcp.request-queue", defaultValue = "256")
+    int requestQueue;
+
     // Bean methods call each other; Camel binds each result once, so the instances are memoised here.
     private McpMetrics metrics;
     private ObjectMapper objectMapper;
@@ -128,6 +142,8 @@ public class SwitchboardConfiguration implements CamelConfiguration {
         AccessGuard accessGuard = new AccessGuard(tokenList, loopback, split(allowedOrigins), ratePerSecond, mcpMetrics(camelContext));
         gateway = new McpGateway(settings, mcpObjectMapper(), argumentGuard, accessGuard, mcpMetrics(camelContext));
         gateway.requestStateKey(requestStateSecret);
+        gateway.limits(new TransportLimits(maxSessions, maxSessionsPerClient, maxStreamsPerSession, inlineBodyBytes,
+                requestWorkers, requestQueue));
         return gateway;
     }
 

@@ -22,10 +22,13 @@ final class ClientSession {
     private final java.util.concurrent.atomic.AtomicLong streamIds = new java.util.concurrent.atomic.AtomicLong();
     private volatile String protocolVersion;
     private volatile SseStream listening;
+    private final String client;
+    private final java.util.concurrent.atomic.AtomicInteger requestsInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     ClientSession(McpStreamableServerSession session, String protocolVersion, TransportSettings settings,
-                  Runnable onActivity) {
+                  Runnable onActivity, String client) {
         this.session = session;
+        this.client = client;
         this.protocolVersion = protocolVersion;
         this.settings = settings;
         this.onActivity = onActivity;
@@ -51,6 +54,24 @@ final class ClientSession {
 
     void protocolVersion(String negotiated) {
         this.protocolVersion = negotiated;
+    }
+
+    /** Who opened it (AccessGuard.clientKey): limits count sessions per client. */
+    String client() {
+        return client;
+    }
+
+    /** Takes one of the session's {@code max} concurrent request streams (0: unlimited); false when all are taken. */
+    boolean startRequest(int max) {
+        if (requestsInFlight.incrementAndGet() > max && max > 0) {
+            requestsInFlight.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    void endRequest() {
+        requestsInFlight.decrementAndGet();
     }
 
     void touch() {

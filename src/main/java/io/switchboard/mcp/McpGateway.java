@@ -68,6 +68,9 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
     private RouteInvoker invoker;
     private RouteFeatures features;
     private ExecutorService workerPool;
+    private ExecutorService requestPool;
+    private RequestWorkers requestWorkers = new RequestWorkers(null);
+    private TransportLimits limits = TransportLimits.defaults();
     private Vertx vertx;
     private long keepAliveTimer = -1;
 
@@ -88,6 +91,11 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
      */
     public void requestStateKey(String key) {
         requestStates.useKey(key);
+    }
+
+    /** Sessions, streams and the request worker pool's bounds; set before Camel starts. */
+    public void limits(TransportLimits limits) {
+        this.limits = limits;
     }
 
     public Notifier notifier() {
@@ -148,6 +156,13 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
         profile.setRejectedPolicy(org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy.Abort);
         workerPool = context.getExecutorServiceManager().newThreadPool(this, "mcp-routes", profile);
         invoker = new RouteInvoker(context, workerPool);
+        ThreadPoolProfile requests = new ThreadPoolProfile("mcp-requests");
+        requests.setPoolSize(limits.requestWorkers());
+        requests.setMaxPoolSize(limits.requestWorkers());
+        requests.setMaxQueueSize(limits.requestQueue());
+        requests.setRejectedPolicy(org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy.Abort);
+        requestPool = context.getExecutorServiceManager().newThreadPool(this, "mcp-requests", requests);
+        requestWorkers = new RequestWorkers(requestPool);
         features = new RouteFeatures(invoker, mapper, settings.toolTimeout(), requestStates);
         catalog = new ToolCatalog(context, mapper, settings.routesDir(), this::apply);
         context.getManagementStrategy().addEventNotifier(catalog);
@@ -275,7 +290,8 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
 
     private McpEndpoint endpoint(String path, String system, ToolCatalog.Snapshot snapshot) {
         return endpoints.computeIfAbsent(path, p -> {
-            StreamableHttpTransport transport = new StreamableHttpTransport(p, mapper, jsonMapper, settings.transport(), metrics);
+            StreamableHttpTransport transport = new StreamableHttpTransport(p, mapper, jsonMapper, settings.transport(), limits,
+                    requestWorkers, metrics);
             List<McpServerFeatures.AsyncCompletionSpecification> completions = snapshot.completions().stream()
                     .filter(c -> system == null || system.equals(c.system()))
                     .map(c -> features.completion(c.declaration()))
@@ -320,6 +336,9 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
         }
         if (workerPool != null && camel != null) {
             camel.getExecutorServiceManager().shutdown(workerPool);
+        }
+        if (requestPool != null && camel != null) {
+            camel.getExecutorServiceManager().shutdown(requestPool);
         }
     }
 }

@@ -189,8 +189,13 @@ final class RouteFeatures {
         Throwable cause = e instanceof RouteFailure rf ? rf.getCause() : e;
         ErrorEnvelope envelope = ErrorEnvelope.fromThrowable(cause, what, UUID.randomUUID().toString());
         LOG.warn("{} failed [{}]", what, envelope.correlationId(), cause);
-        return McpError.builder(McpSchema.ErrorCodes.INTERNAL_ERROR).message(envelope.message())
-                .data(envelope.toMap()).build();
+        // A client's mistake (an unknown resource, a bad argument, someone else's handle) is invalid
+        // params; -32603 stays for what went wrong on our side.
+        int code = switch (envelope.code()) {
+            case VALIDATION_ERROR, NOT_FOUND, PERMISSION_DENIED, CLIENT_ERROR -> McpSchema.ErrorCodes.INVALID_PARAMS;
+            default -> McpSchema.ErrorCodes.INTERNAL_ERROR;
+        };
+        return McpError.builder(code).message(envelope.message()).data(envelope.toMap()).build();
     }
 
     private static String nameOf(Declarations.Resource d) {

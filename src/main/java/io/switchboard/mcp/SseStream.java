@@ -99,7 +99,9 @@ final class SseStream implements McpStreamableServerTransport {
         return send(message, false);
     }
 
-    private Mono<Void> send(McpSchema.JSONRPCMessage message, boolean isFinal) {
+    private Mono<Void> send(McpSchema.JSONRPCMessage outgoing, boolean isFinal) {
+        // The SDK words some errors with Java type names: never for a client's eyes.
+        McpSchema.JSONRPCMessage message = outgoing instanceof McpSchema.JSONRPCResponse r ? RequestParams.clientSafe(r) : outgoing;
         return Mono.create(sink -> {
             String json;
             try {

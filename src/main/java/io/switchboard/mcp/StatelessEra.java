@@ -217,7 +217,7 @@ final class StatelessEra {
             error(ctx, 400, id, McpOutcome.INVALID_PARAMS, "Invalid params: subscriptions/listen needs a notifications filter", null);
             return;
         }
-        subscriptions.open(mapper.convertValue(id, Object.class), filter, Vertx.currentContext(), ctx.response());
+        subscriptions.open(mapper.convertValue(id, Object.class), filter, RequestWorkers.loop(ctx), ctx.response());
     }
 
     /** Runs the request through the SDK handlers in a session that lives as long as the request. */
@@ -227,12 +227,18 @@ final class StatelessEra {
         McpSchema.ClientCapabilities caps;
         McpSchema.Implementation clientInfo;
         try {
+            JsonNode checked = RequestParams.check(method, params.isMissingNode() ? null : params, mapper);
             request = mapper.treeToValue(body, McpSchema.JSONRPCRequest.class);
+            request = new McpSchema.JSONRPCRequest(request.jsonrpc(), method, request.id(),
+                    checked == null ? null : mapper.convertValue(checked, Object.class));
             caps = mapper.convertValue(meta.get(META_CAPABILITIES), McpSchema.ClientCapabilities.class);
             JsonNode info = meta.path(META_CLIENT_INFO);
             clientInfo = info.path("name").isTextual()
                     ? new McpSchema.Implementation(info.get("name").asText(), info.path("version").asText("0"))
                     : new McpSchema.Implementation("unnamed-client", "0");
+        } catch (RequestParams.Invalid e) {
+            error(ctx, 400, id, McpOutcome.INVALID_PARAMS, e.getMessage(), null);
+            return;
         } catch (Exception e) {
             error(ctx, 400, id, McpOutcome.INVALID_PARAMS, "Invalid params", null);
             return;
@@ -251,7 +257,7 @@ final class StatelessEra {
         if (level != null) {
             session.setMinLoggingLevel(level);
         }
-        Context vctx = Vertx.currentContext();
+        Context vctx = RequestWorkers.loop(ctx);
         StatelessResponse out = new StatelessResponse(this, mapper, jsonMapper, vctx, ctx.response(), method, params, logLevel);
         McpTransportContext transportContext = McpTransportContext.create(Map.of("client", AccessGuard.clientKey(ctx)));
         long started = System.nanoTime();

@@ -75,7 +75,7 @@ final class StatelessResponse implements McpStreamableServerTransport {
     }
 
     private Mono<Void> finish(McpSchema.JSONRPCResponse r) {
-        StatelessEra.Reply reply = era.finish(mapper.valueToTree(r), method, params);
+        StatelessEra.Reply reply = era.finish(mapper.valueToTree(RequestParams.clientSafe(r)), method, params);
         return write(reply.body(), true, reply.status());
     }
 

@@ -50,6 +50,8 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
     private final ObjectMapper objectMapper;
     private final McpJsonMapper jsonMapper;
     private final TransportSettings settings;
+    private final TransportLimits limits;
+    private final RequestWorkers workers;
     private final McpMetrics metrics;
     private final Cache<String, ClientSession> sessions;
     private volatile McpStreamableServerSession.Factory sessionFactory;
@@ -58,7 +60,15 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
 
     public StreamableHttpTransport(String endpoint, ObjectMapper objectMapper, McpJsonMapper jsonMapper,
                                    TransportSettings settings, McpMetrics metrics) {
+        this(endpoint, objectMapper, jsonMapper, settings, TransportLimits.defaults(), new RequestWorkers(null), metrics);
+    }
+
+    public StreamableHttpTransport(String endpoint, ObjectMapper objectMapper, McpJsonMapper jsonMapper,
+                                   TransportSettings settings, TransportLimits limits, RequestWorkers workers,
+                                   McpMetrics metrics) {
         this.endpoint = endpoint;
+        this.limits = limits;
+        this.workers = workers;
         this.objectMapper = objectMapper;
         this.jsonMapper = jsonMapper;
         this.settings = settings;
@@ -259,6 +269,25 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             error(ctx, 400, -32700, "Parse error: empty body");
             return;
         }
+        if (body.length() > limits.inlineBodyBytes()) {
+            // Parsing a large body would stall every connection on this event loop.
+            offload(ctx, () -> handleBody(ctx, body, true));
+            return;
+        }
+        handleBody(ctx, body, false);
+    }
+
+    /** Hands the rest of a request to a worker; a full queue is answered 503 at once. */
+    private void offload(RoutingContext ctx, Runnable work) {
+        if (!workers.offload(ctx, work)) {
+            metrics.rejected("queue_full");
+            ctx.response().putHeader("Retry-After", "1");
+            error(ctx, 503, -32000, "Server busy: too many requests are waiting; retry shortly");
+        }
+    }
+
+    private void handleBody(RoutingContext ctx, Buffer body, boolean offloaded) {
+        HttpServerRequest req = ctx.request();
         JsonNode node;
         try {
             node = objectMapper.readTree(body.getBytes());
@@ -275,6 +304,16 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             error(ctx, 400, -32600, "Invalid Request: not a JSON-RPC 2.0 message");
             return;
         }
+        if (!offloaded && McpSchema.METHOD_TOOLS_CALL.equals(obj.path("method").asText())) {
+            // Argument guard, schema validation and the start of the SDK call: worker work.
+            offload(ctx, () -> handleMessage(ctx, obj));
+            return;
+        }
+        handleMessage(ctx, obj);
+    }
+
+    private void handleMessage(RoutingContext ctx, ObjectNode obj) {
+        HttpServerRequest req = ctx.request();
         StatelessEra era = stateless;
         if (era != null && (StatelessEra.VERSION.equals(req.getHeader(PROTOCOL_HEADER))
                 || (StatelessEra.claims(obj) && req.getHeader(ClientSession.SESSION_HEADER) == null))) {
@@ -295,34 +334,60 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             initialize(ctx, request);
             return;
         }
+        if (message instanceof McpSchema.JSONRPCRequest request) {
+            try {
+                JsonNode params = RequestParams.check(request.method(), obj.get("params"), objectMapper);
+                message = new McpSchema.JSONRPCRequest(request.jsonrpc(), request.method(), request.id(),
+                        params == null || params.isMissingNode() ? null : objectMapper.convertValue(params, Object.class));
+            } catch (RequestParams.Invalid e) {
+                metrics.rejected("invalid_params");
+                errorWithId(ctx, 200, request.id(), -32602, e.getMessage());
+                return;
+            }
+        }
         ClientSession session = session(ctx);
         if (session == null) {
             return;
         }
         McpTransportContext transportContext = transportContext(ctx, session);
         if (message instanceof McpSchema.JSONRPCRequest request) {
-            metrics.rpc(endpoint, request.method());
+            if (!session.startRequest(limits.maxStreamsPerSession())) {
+                metrics.rejected("stream_limit");
+                errorWithId(ctx, 429, request.id(), -32000, "Too many requests at once on this session (limit "
+                        + limits.maxStreamsPerSession() + "); wait for answers or open another session");
+                return;
+            }
+            String label = RequestParams.methodLabel(request.method());
+            metrics.rpc(endpoint, label);
             SseStream stream = new SseStream(SseStream.Kind.POST, session, jsonMapper, settings.replayBufferEvents(),
-                    Vertx.currentContext(), ctx.response());
+                    RequestWorkers.loop(ctx), ctx.response());
             long started = System.nanoTime();
             session.sdkSession().responseStream(request, stream)
                     .contextWrite(c -> c.put(McpTransportContext.KEY, transportContext)
                             .put(StreamKey.class, new StreamKey(endpoint, session.id(), stream.id())))
-                    .doFinally(s -> metrics.requestDuration(endpoint, request.method(), System.nanoTime() - started))
+                    .doFinally(s -> {
+                        session.endRequest();
+                        metrics.requestDuration(endpoint, label, System.nanoTime() - started);
+                    })
                     .subscribe(v -> { }, e -> {
-                        LOG.warn("Request {} on session {} failed in the transport: {}", request.method(), session.id(), e.toString());
-                        stream.close();
+                        // Still the request's answer: never an empty 200.
+                        LOG.warn("Request {} on session {} failed in the transport", request.method(), session.id(), e);
+                        stream.sendMessage(new McpSchema.JSONRPCResponse(McpSchema.JSONRPC_VERSION, request.id(), null,
+                                        new McpSchema.JSONRPCResponse.JSONRPCError(McpSchema.ErrorCodes.INTERNAL_ERROR,
+                                                "Internal error", null)))
+                                .doFinally(x -> stream.close())
+                                .subscribe(x -> { }, x -> { });
                     });
         } else if (message instanceof McpSchema.JSONRPCNotification notification) {
-            metrics.rpc(endpoint, notification.method());
-            Context vctx = Vertx.currentContext();
+            metrics.rpc(endpoint, RequestParams.methodLabel(notification.method()));
+            Context vctx = RequestWorkers.loop(ctx);
             session.sdkSession().accept(notification)
                     .contextWrite(c -> c.put(McpTransportContext.KEY, transportContext))
                     .doOnError(e -> LOG.debug("Notification {} failed: {}", notification.method(), e.toString()))
                     .doFinally(s -> vctx.runOnContext(v -> accepted(ctx)))
                     .subscribe(v -> { }, e -> { });
         } else if (message instanceof McpSchema.JSONRPCResponse response) {
-            Context vctx = Vertx.currentContext();
+            Context vctx = RequestWorkers.loop(ctx);
             session.sdkSession().accept(response)
                     .contextWrite(c -> c.put(McpTransportContext.KEY, transportContext))
                     .doOnError(e -> LOG.debug("Unexpected response from session {}: {}", session.id(), e.toString()))
@@ -344,10 +409,14 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             errorWithId(ctx, 400, request.id(), -32602, "Invalid params for initialize: protocolVersion is required");
             return;
         }
+        String client = AccessGuard.clientKey(ctx);
+        if (!sessionAllowed(ctx, request.id(), client)) {
+            return;
+        }
         McpStreamableServerSession.McpStreamableServerSessionInit started = sessionFactory.startSession(init);
         ClientSession session = new ClientSession(started.session(), init.protocolVersion(), settings,
-                () -> sessions.getIfPresent(started.session().getId()));
-        Context vctx = Vertx.currentContext();
+                () -> sessions.getIfPresent(started.session().getId()), client);
+        Context vctx = RequestWorkers.loop(ctx);
         started.initResult().subscribe(result -> {
             session.protocolVersion(result.protocolVersion());
             // Server-to-client messages wait here until the client opens its GET stream.
@@ -378,6 +447,31 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
         });
     }
 
+    /** The session limits, total (503: the server is full) and per client (429: this client has its share). */
+    private boolean sessionAllowed(RoutingContext ctx, Object id, String client) {
+        if (limits.maxSessions() > 0 && sessions.estimatedSize() >= limits.maxSessions()) {
+            sessions.cleanUp();
+            if (sessions.estimatedSize() >= limits.maxSessions()) {
+                metrics.rejected("session_limit");
+                ctx.response().putHeader("Retry-After", "30");
+                errorWithId(ctx, 503, id, -32000, "Too many sessions on this server (limit " + limits.maxSessions()
+                        + "); retry later");
+                return false;
+            }
+        }
+        if (limits.maxSessionsPerClient() > 0) {
+            long mine = sessions.asMap().values().stream().filter(s -> client.equals(s.client())).count();
+            if (mine >= limits.maxSessionsPerClient()) {
+                metrics.rejected("client_session_limit");
+                ctx.response().putHeader("Retry-After", "30");
+                errorWithId(ctx, 429, id, -32000, "Too many sessions for this client (limit " + limits.maxSessionsPerClient()
+                        + "); end unused sessions with DELETE or let them expire");
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void handleGet(RoutingContext ctx) {
         if (!accepts(ctx.request().getHeader("Accept"), "text/event-stream")) {
             error(ctx, 406, -32000, "Not Acceptable: the client must accept text/event-stream");
@@ -398,12 +492,12 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             return;
         }
         if (current != null && !current.isCompleted()) {
-            current.attach(Vertx.currentContext(), ctx.response());
+            current.attach(RequestWorkers.loop(ctx), ctx.response());
             metrics.rpc(endpoint, "GET");
             return;
         }
         SseStream stream = new SseStream(SseStream.Kind.LISTENING, session, jsonMapper, settings.replayBufferEvents(),
-                Vertx.currentContext(), ctx.response());
+                RequestWorkers.loop(ctx), ctx.response());
         session.register(stream);
         session.sdkSession().listeningStream(stream);
         stream.open();
@@ -423,7 +517,7 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             error(ctx, 404, -32000, "Unknown or expired Last-Event-ID; open a new stream without it");
             return;
         }
-        if (!stream.resume(lastSeq, Vertx.currentContext(), ctx.response())) {
+        if (!stream.resume(lastSeq, RequestWorkers.loop(ctx), ctx.response())) {
             error(ctx, 410, -32000, "Events after this Last-Event-ID are no longer buffered");
             return;
         }
@@ -441,7 +535,7 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
         }
         sessions.invalidate(session.id());
         session.closeAll();
-        Context vctx = Vertx.currentContext();
+        Context vctx = RequestWorkers.loop(ctx);
         session.sdkSession().delete().subscribe(v -> { },
                 e -> vctx.runOnContext(x -> ctx.response().setStatusCode(200).end()),
                 () -> vctx.runOnContext(x -> ctx.response().setStatusCode(200).end()));

@@ -43,7 +43,7 @@ public final class SwitchboardProcess implements AutoCloseable {
         SwitchboardProcess running = new SwitchboardProcess(pb.start(), port, log);
         HttpClient http = HttpClient.newHttpClient();
         try {
-            Awaitility.await("Switchboard ready").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+            Awaitility.await("Switchboard ready").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
                     .ignoreExceptions()
                     .until(() -> {
                         if (!running.process.isAlive()) {
