@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testing.McpHttp;
+import io.switchboard.testing.McpListener;
 import io.switchboard.testing.RunningSwitchboard;
 import java.time.Duration;
 import java.util.HashMap;
@@ -59,7 +60,7 @@ class MattermostEventsTest {
         String uri = "mattermost://channels/" + channel + "/posts";
         mcp.request("resources/subscribe", Map.of("uri", uri));
         mcp.request("resources/subscribe", Map.of("uri", "mattermost://reactions"));
-        try (McpNotifications listener = new McpNotifications(mcp)) {
+        try (McpListener listener = new McpListener(mcp)) {
             JsonNode post = fake.postAs("alice", "town-square", "@switchboard-bot the build is red");
             await().atMost(Duration.ofSeconds(10)).until(() -> posted(listener, "the build is red").size() == 1);
             JsonNode event = posted(listener, "the build is red").get(0);
@@ -96,7 +97,7 @@ class MattermostEventsTest {
     @Test
     void whileTheSocketIsDownPollingTakesOverWithNoDuplicateAndNoGap() throws Exception {
         McpHttp mcp = client();
-        try (McpNotifications listener = new McpNotifications(mcp)) {
+        try (McpListener listener = new McpListener(mcp)) {
             fake.postAs("bob", "off-topic", "outage-0 before the drop");
             await().atMost(Duration.ofSeconds(10)).until(() -> posted(listener, "outage-0").size() == 1);
 
@@ -134,7 +135,7 @@ class MattermostEventsTest {
         return fake.requests().stream().filter(r -> r.contains("/posts?since=")).count();
     }
 
-    static List<JsonNode> posted(McpNotifications listener, String text) {
+    static List<JsonNode> posted(McpListener listener, String text) {
         return listener.events("posted").stream().filter(e -> e.path("message").asText().contains(text)).toList();
     }
 

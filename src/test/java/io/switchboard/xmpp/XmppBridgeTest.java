@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.testing.McpHttp;
+import io.switchboard.testing.McpListener;
 import io.switchboard.testing.RunningSwitchboard;
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,7 +1,6 @@
-package io.switchboard.mattermost;
+package io.switchboard.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.testing.McpHttp;
 import io.switchboard.testing.McpHttp.SseEvent;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
@@ -11,14 +10,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** An MCP session's listening stream (GET), read in the background: the notifications a client sees. */
-final class McpNotifications implements AutoCloseable {
+public final class McpListener implements AutoCloseable {
 
-    final List<JsonNode> notifications = new CopyOnWriteArrayList<>();
+    public final List<JsonNode> notifications = new CopyOnWriteArrayList<>();
     private final HttpResponse<InputStream> stream;
     private final Thread reader;
     private final CountDownLatch primed = new CountDownLatch(1);
 
-    McpNotifications(McpHttp mcp) throws Exception {
+    public McpListener(McpHttp mcp) throws Exception {
         stream = mcp.openStream(mcp.builder().GET().build());
         reader = new Thread(() -> {
             try {
@@ -33,7 +32,7 @@ final class McpNotifications implements AutoCloseable {
             } catch (Exception closed) {
                 // the test is over
             }
-        }, "mcp-notifications");
+        }, "mcp-listener");
         reader.setDaemon(true);
         reader.start();
         // The stream starts with a priming event: from then on, nothing sent to this session is missed.
@@ -43,7 +42,7 @@ final class McpNotifications implements AutoCloseable {
     }
 
     /** notifications/message data parsed as JSON (the bridge sends its events as JSON text). */
-    List<JsonNode> events(String event) {
+    public List<JsonNode> events(String event) {
         return notifications.stream()
                 .filter(n -> "notifications/message".equals(n.path("method").asText()))
                 .map(n -> {
@@ -57,7 +56,7 @@ final class McpNotifications implements AutoCloseable {
                 .toList();
     }
 
-    boolean updated(String uri) {
+    public boolean updated(String uri) {
         return notifications.stream().anyMatch(n -> "notifications/resources/updated".equals(n.path("method").asText())
                 && uri.equals(n.path("params").path("uri").asText()));
     }
