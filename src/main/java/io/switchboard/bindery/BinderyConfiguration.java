@@ -40,6 +40,8 @@ public class BinderyConfiguration implements CamelConfiguration {
     String token;
     @PropertyInject(value = "switchboard.bindery.timeout", defaultValue = "30")
     double timeoutSeconds;
+    @PropertyInject(value = "switchboard.bindery.retries", defaultValue = "3")
+    int retries;
     @PropertyInject(value = "switchboard.bindery.roles-file", defaultValue = "")
     String rolesFile;
     @PropertyInject(value = "switchboard.bindery.chunk-chars", defaultValue = "1000")
@@ -70,6 +72,12 @@ public class BinderyConfiguration implements CamelConfiguration {
     String baseUrl() {
         String base = embedded() ? "http://127.0.0.1:" + port + "/bindery" : url.trim();
         return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    }
+
+    /** The bindery-http route's retry rule: a POST only when nothing reached the backend. */
+    @BindToRegistry("binderySafeToRetry")
+    public SafeToRetry binderySafeToRetry() {
+        return new SafeToRetry(retries);
     }
 
     @BindToRegistry(value = "binderyRoles", lazy = true)

@@ -176,6 +176,28 @@ class BinderyClientResilienceTest {
     }
 
     @Test
+    @Order(4)
+    void aCreateThatTimedOutOrFailedIsNotSentTwice() throws Exception {
+        // The backend may have saved it before it failed to answer: a second POST would save it twice.
+        fake.reset();
+        fake.slowFor(1500);
+        fake.fail(Fault.SLOW);
+        JsonNode slow = new McpHttp(switchboard.uri("/mcp")).initialize()
+                .callTool("bindery_create_task", Map.of("task_input", Map.of("title", "once only"))).path("result");
+        assertThat(slow.path("isError").asBoolean()).as(slow.toString()).isTrue();
+        assertThat(fake.requests()).filteredOn(r -> r.method().equals("POST")).hasSize(1);
+
+        fake.reset();
+        fake.fail(Fault.SERVER_ERROR);
+        JsonNode failed = new McpHttp(switchboard.uri("/mcp")).initialize()
+                .callTool("bindery_create_task", Map.of("task_input", Map.of("title", "once only"))).path("result");
+        assertThat(failed.path("isError").asBoolean()).as(failed.toString()).isTrue();
+        assertThat(fake.requests()).filteredOn(r -> r.method().equals("POST")).hasSize(1);
+        // A call that succeeds, so the breaker's window does not carry these two failures into the next test.
+        assertThat(ok("bindery_health_check", Map.of()).path("status").asText()).isEqualTo("healthy");
+    }
+
+    @Test
     @Order(5)
     void retriesBackOffAndFiveFailedCallsOpenTheBreaker() throws Exception {
         fake.reset();
