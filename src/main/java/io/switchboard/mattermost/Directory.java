@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Users, teams and channels, cached (Caffeine, TTL from switchboard.mattermost.cache-ttl) so that
@@ -35,7 +36,7 @@ public final class Directory {
     }
 
     public JsonNode user(String id) {
-        return cache.get("user:" + id, k -> remember(client.get("/users/" + id)));
+        return cached("user:" + id, () -> remember(client.get("/users/" + id)));
     }
 
     public JsonNode userByName(String username) {
@@ -106,7 +107,7 @@ public final class Directory {
 
     /** The teams the bot belongs to. */
     public JsonNode myTeams() {
-        JsonNode teams = cache.get("myteams", k -> client.get("/users/" + myId() + "/teams"));
+        JsonNode teams = cached("myteams", () -> client.get("/users/" + myId() + "/teams"));
         for (JsonNode t : teams) {
             cache.put("team:" + t.path("id").asText(), t);
         }
@@ -115,7 +116,7 @@ public final class Directory {
 
     /** The channels the bot is a member of, in every team it belongs to. */
     public List<JsonNode> myChannels() {
-        JsonNode all = cache.get("mychannels", k -> {
+        JsonNode all = cached("mychannels", () -> {
             com.fasterxml.jackson.databind.node.ArrayNode list = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
             for (JsonNode t : myTeams()) {
                 for (JsonNode c : client.get("/users/" + myId() + "/teams/" + t.path("id").asText() + "/channels")) {
@@ -127,6 +128,20 @@ public final class Directory {
         List<JsonNode> out = new ArrayList<>();
         all.forEach(out::add);
         return out;
+    }
+
+    /**
+     * The cached value, or {@code load}'s, stored. Not Caffeine's {@code get(key, loader)}: these
+     * loaders read or write other entries of the same cache, and a nested computation on the
+     * cache's map fails with "Recursive update" whenever two keys share a bin (so, by chance).
+     */
+    private JsonNode cached(String key, Supplier<JsonNode> load) {
+        JsonNode value = cache.getIfPresent(key);
+        if (value == null) {
+            value = load.get();
+            cache.put(key, value);
+        }
+        return value;
     }
 
     private JsonNode remember(JsonNode user) {

@@ -123,7 +123,8 @@ class TransportLimitsTest {
         for (int i = 0; i < 200; i++) {
             mcp.callTool("no_such_tool_" + i, Map.of());
         }
-        String scrape = HTTP.send(HttpRequest.newBuilder(switchboard.uri("/observe/metrics")).build(),
+        // Metrics are behind the same tokens as /mcp.
+        String scrape = HTTP.send(HttpRequest.newBuilder(switchboard.uri("/observe/metrics")).header("Authorization", "Bearer " + BUSY).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         Set<String> methods = labels(scrape, "method");
         Set<String> tools = labels(scrape, "tool");
