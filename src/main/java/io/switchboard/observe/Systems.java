@@ -15,8 +15,11 @@ import org.apache.camel.health.HealthCheckRegistry;
  */
 public final class Systems {
 
-    /** Connection states, as the spec names them. */
-    public enum State { NOT_CONFIGURED, DISCONNECTED, CONNECTING, CONNECTED, RECONNECTING, FAILED }
+    /**
+     * Connection states, as the spec names them; STANDBY: another instance (the elected leader)
+     * holds this connection, so this one is ready without it.
+     */
+    public enum State { NOT_CONFIGURED, DISCONNECTED, CONNECTING, CONNECTED, RECONNECTING, FAILED, STANDBY }
 
     /**
      * A system's state. {@code gatesReadiness}: whether Switchboard is not ready while this system
@@ -31,7 +34,7 @@ public final class Systems {
         }
 
         public boolean healthy() {
-            return !configured || !gatesReadiness || state == State.CONNECTED;
+            return !configured || !gatesReadiness || state == State.CONNECTED || state == State.STANDBY;
         }
 
         public Map<String, Object> toMap() {

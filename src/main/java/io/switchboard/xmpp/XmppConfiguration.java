@@ -2,6 +2,7 @@ package io.switchboard.xmpp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.switchboard.cluster.Leadership;
 import io.switchboard.mcp.McpGateway;
 import io.switchboard.observe.Meters;
 import io.switchboard.observe.Systems;
@@ -17,9 +18,12 @@ import org.apache.camel.Configuration;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Ordered;
+import org.apache.camel.Predicate;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.StartupListener;
 import org.apache.camel.component.seda.SedaEndpoint;
+import org.apache.camel.spi.IdempotentRepository;
+import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +41,7 @@ public class XmppConfiguration implements CamelConfiguration {
     private InboundGate gate;
     private XmppLink link;
     private XmppTools tools;
+    private IdempotentRepository outboxQueued;
 
     @BindToRegistry(value = "xmppSettings", lazy = true)
     public synchronized XmppSettings xmppSettings(CamelContext camel) {
@@ -76,15 +81,47 @@ public class XmppConfiguration implements CamelConfiguration {
         if (tools == null) {
             McpGateway gateway = camel.getRegistry().lookupByNameAndType("mcpGateway", McpGateway.class);
             ObjectMapper mapper = camel.getRegistry().lookupByNameAndType("mcpObjectMapper", ObjectMapper.class);
+            Leadership leadership = camel.getRegistry().lookupByNameAndType("leadership", Leadership.class);
             tools = new XmppTools(xmppSettings(camel), xmppLink(camel), xmppGate(camel), gateway.notifier(), mapper,
-                    () -> outboundDepth(camel), Meters.registry(camel));
+                    () -> outboundDepth(camel), Meters.registry(camel), leadership);
         }
         return tools;
+    }
+
+    /**
+     * The sends handed to the outbound queue in this leadership term (by the tool or by the outbox
+     * pick-up), so a row is queued once; emptied when leadership is gained again. Bounded like the queue.
+     */
+    @BindToRegistry(value = "xmppOutboxQueued", lazy = true)
+    public synchronized IdempotentRepository xmppOutboxQueued(CamelContext camel) {
+        if (outboxQueued == null) {
+            int size = Integer.parseInt(camel.getPropertiesComponent().resolveProperty("switchboard.xmpp.outbound-queue-size")
+                    .orElse("10000"));
+            outboxQueued = MemoryIdempotentRepository.memoryIdempotentRepository(size);
+        }
+        return outboxQueued;
+    }
+
+    /**
+     * Whether xmpp-outbound keeps retrying a send that failed: yes while this instance leads (the
+     * server will come back); no once another instance leads: the row stays queued in the outbox
+     * and the new leader sends it, so this one must not send it later as well.
+     */
+    @BindToRegistry(value = "xmppStillLeading", lazy = true)
+    public Predicate xmppStillLeading(CamelContext camel) {
+        Leadership leadership = camel.getRegistry().lookupByNameAndType("leadership", Leadership.class);
+        return exchange -> leadership.leader();
     }
 
     @Override
     public void configure(CamelContext camel) throws Exception {
         camel.addStartupListener(new XmppStartup(this));
+    }
+
+    private static void purgeOutbound(CamelContext camel) {
+        camel.getEndpoints().stream()
+                .filter(e -> e instanceof SedaEndpoint && e.getEndpointKey().startsWith("seda://xmpp-out"))
+                .forEach(e -> ((SedaEndpoint) e).purgeQueue());
     }
 
     private static int outboundDepth(CamelContext camel) {
@@ -127,9 +164,30 @@ public class XmppConfiguration implements CamelConfiguration {
                             "delivered_at", System.currentTimeMillis())),
                     () -> { },
                     () -> storedRooms(producer));
-            // What was accepted before a restart and never sent goes out first, in order.
-            producer.sendBody("direct:xmpp-outbox-replay", null);
-            link.start();
+            // One instance holds the account's session: the elected leader (with cluster=none, this one,
+            // at once). Taking over, it queues what is stored and not sent, first, in order (sends
+            // accepted before a restart, or by another instance), then connects; stepping down, it
+            // disconnects and drops its queue: the rows stay queued for the new leader.
+            Leadership leadership = camel.getRegistry().lookupByNameAndType("leadership", Leadership.class);
+            IdempotentRepository queued = config.xmppOutboxQueued(camel);
+            if (!leadership.leader()) {
+                link.standby();
+            }
+            leadership.onChange(leading -> {
+                if (leading) {
+                    queued.clear();
+                    producer.sendBody("direct:xmpp-outbox-replay", null);
+                    try {
+                        link.start();
+                    } catch (Exception e) {
+                        LOG.warn("XMPP could not start its session: {}", XmppLink.describe(e));
+                    }
+                } else {
+                    link.standby();
+                    purgeOutbound(camel);
+                    queued.clear();
+                }
+            });
             camel.addService(new ServiceSupport() {
                 @Override
                 protected void doStop() {

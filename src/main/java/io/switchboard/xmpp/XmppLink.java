@@ -99,7 +99,10 @@ public final class XmppLink implements ConnectionListener {
         this.storedRooms = roomsToJoin;
     }
 
+    /** Connects (again, after {@link #standby}): a new session, since Smack's cannot be reused once stopped. */
     public synchronized void start() throws Exception {
+        stopping = false;
+        attempt.set(0);
         connection = new XMPPTCPConnection(configuration());
         connection.setUseStreamManagement(settings.streamManagement());
         connection.setUseStreamManagementResumption(settings.streamManagement());
@@ -137,6 +140,16 @@ public final class XmppLink implements ConnectionListener {
         }
         state = Systems.State.DISCONNECTED;
         detail = "stopped";
+    }
+
+    /**
+     * Another instance was elected to hold this account's session: this one disconnects (or never
+     * connects) and says so, so the server sees one session of the bridge and stores nothing twice.
+     */
+    public void standby() {
+        stop();
+        state = Systems.State.STANDBY;
+        detail = "another instance (the elected leader) holds the XMPP session";
     }
 
     private void connect() {

@@ -2,6 +2,7 @@ package io.switchboard.xmpp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.spec.McpSchema;
+import io.switchboard.cluster.Leadership;
 import io.switchboard.guard.ErrorCode;
 import io.switchboard.guard.Sanitizer;
 import io.switchboard.guard.ToolException;
@@ -56,9 +57,11 @@ public final class XmppTools {
     private volatile Timer latency;
 
     private final Faults faults;
+    private final Leadership leadership;
 
     public XmppTools(XmppSettings settings, XmppLink link, InboundGate gate, Notifier notifier, ObjectMapper mapper,
-                     Supplier<Integer> outboundDepth, Supplier<MeterRegistry> metrics) {
+                     Supplier<Integer> outboundDepth, Supplier<MeterRegistry> metrics, Leadership leadership) {
+        this.leadership = leadership;
         this.metrics = metrics;
         this.faults = new Faults(metrics);
         this.settings = settings;
@@ -113,6 +116,16 @@ public final class XmppTools {
         r.put("status", "queued");
         r.put("connection_state", link.state().name().toLowerCase(Locale.ROOT));
         return r;
+    }
+
+    /** The leader holds the session: a send accepted here goes to its queue now; elsewhere the leader picks the row up. */
+    public boolean holdsSession() {
+        return leadership.leader();
+    }
+
+    /** Several instances share the outbox: the leader looks for sends other instances stored. */
+    public boolean outboxShared() {
+        return settings.configured() && leadership.shared() && leadership.leader();
     }
 
     /** Called by the outbound route inside its circuit breaker. */
@@ -393,6 +406,11 @@ public final class XmppTools {
         r.put("queue_depths", queues);
         r.put("inbound_breaker", gate.breakerState());
         r.put("inbound_dropped", gate.drops());
+        if (leadership.shared()) {
+            // Several instances: one (the elected leader) holds the session; the others say who.
+            r.put("member", leadership.memberId());
+            r.put("leader", leadership.leaderId().orElse(null));
+        }
         return r;
     }
 

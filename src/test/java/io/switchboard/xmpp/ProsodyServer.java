@@ -28,12 +28,18 @@ public final class ProsodyServer implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final boolean tls;
+    private String extraConfig = "";
     private Process process;
 
     private ProsodyServer(Path dir, int port, boolean tls) {
         this.dir = dir;
         this.port = port;
         this.tls = tls;
+    }
+
+    /** Plain c2s with extra global settings (Lua lines placed before the VirtualHost). */
+    public static ProsodyServer startWith(String extraConfig, String... users) throws Exception {
+        return start(false, extraConfig, users);
     }
 
     /** Plain c2s (the tests set SWITCHBOARD_XMPP_SECURITY=disabled explicitly). */
@@ -43,6 +49,10 @@ public final class ProsodyServer implements AutoCloseable {
 
     /** With {@code tls}: STARTTLS required, a self-signed certificate for "localhost". */
     public static ProsodyServer start(boolean tls, String... users) throws Exception {
+        return start(tls, "", users);
+    }
+
+    private static ProsodyServer start(boolean tls, String extraConfig, String... users) throws Exception {
         if (!Files.isExecutable(Path.of("/usr/bin/prosody"))) {
             throw new IllegalStateException("Prosody is not installed (no /usr/bin/prosody). The XMPP tests need a real one: "
                     + "run src/test/setup/install-test-tools.sh as root, or apt-get install -y --no-install-recommends prosody.");
@@ -51,6 +61,7 @@ public final class ProsodyServer implements AutoCloseable {
         Files.createDirectories(dir.resolve("data"));
         Files.createDirectories(dir.resolve("certs"));
         ProsodyServer server = new ProsodyServer(dir, freePort(), tls);
+        server.extraConfig = extraConfig;
         if (tls) {
             server.makeCertificate();
         }
@@ -158,11 +169,13 @@ public final class ProsodyServer implements AutoCloseable {
                 -- the flood and bench tests send far more than a person would
                 limits = { c2s = { rate = "100mb/s" } }
                 %5$s
+                %6$s
                 VirtualHost "localhost"
                 Component "conference.localhost" "muc"
                   muc_room_locking = false
                 """.formatted(d, port, tls, !tls,
-                tls ? "ssl = { certificate = \"" + d + "/certs/localhost.crt\"; key = \"" + d + "/certs/localhost.key\" }" : "");
+                tls ? "ssl = { certificate = \"" + d + "/certs/localhost.crt\"; key = \"" + d + "/certs/localhost.key\" }" : "",
+                extraConfig);
         Files.writeString(config(), cfg);
     }
 

@@ -77,7 +77,7 @@ final class Snapshots {
             for (Systems.Status s : registered.all()) {
                 String state = s.state().name().toLowerCase(Locale.ROOT);
                 Seen before = systems.get(s.name());
-                boolean failing = s.configured() && s.state() != Systems.State.CONNECTED && s.detail() != null && !s.detail().isBlank();
+                boolean failing = s.configured() && s.state() != Systems.State.CONNECTED && s.state() != Systems.State.STANDBY && s.detail() != null && !s.detail().isBlank();
                 String error = failing ? Sanitizer.clean(s.detail()) : before == null ? null : before.lastError();
                 Long errorAt = failing ? Long.valueOf(now) : before == null ? null : before.lastErrorAt();
                 if (before == null) {
