@@ -46,7 +46,7 @@ public class ClusterConfiguration implements CamelConfiguration {
     String memberId;
     @PropertyInject(value = "switchboard.port", defaultValue = "8080")
     String port;
-    @PropertyInject(value = "switchboard.cluster.heartbeat-millis", defaultValue = "1000")
+    @PropertyInject(value = "switchboard.cluster.heartbeat-millis", defaultValue = "500")
     long heartbeatMillis;
     @PropertyInject(value = "switchboard.cluster.missed-heartbeats", defaultValue = "3")
     int missedHeartbeats;
@@ -68,6 +68,7 @@ public class ClusterConfiguration implements CamelConfiguration {
     public synchronized Leadership leadership(CamelContext camel) throws Exception {
         if (leadership == null) {
             leadership = new Leadership(mode(), member(), service(camel), namespace);
+            leadership.runListenersOn(camel.getExecutorServiceManager().newSingleThreadExecutor(leadership, "leadership"));
         }
         return leadership;
     }

@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 import org.apache.camel.cluster.CamelClusterEventListener;
 import org.apache.camel.cluster.CamelClusterMember;
@@ -34,6 +35,7 @@ public final class Leadership extends ServiceSupport {
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
     private final CamelClusterEventListener.Leadership viewListener = (view, leader) -> changed(view.getLocalMember().isLeader());
     private CamelClusterView view;
+    private ExecutorService followers;
     private volatile boolean leading;
 
     Leadership(ClusterMode mode, String memberId, CamelClusterService service, String namespace) {
@@ -99,6 +101,11 @@ public final class Leadership extends ServiceSupport {
         }
     }
 
+    /** Where listeners run (see {@link #changed}); bound to the context's life by the configuration. */
+    void runListenersOn(ExecutorService executor) {
+        this.followers = executor;
+    }
+
     @Override
     protected void doStart() throws Exception {
         if (service != null) {
@@ -128,12 +135,17 @@ public final class Leadership extends ServiceSupport {
         if (nowLeading) {
             writeNote();
         }
+        // Off the election's thread: a listener that takes seconds (connecting, queueing stored
+        // sends) must not hold up the heartbeat that keeps this instance the leader. One thread:
+        // the listeners see the changes in order.
         for (Consumer<Boolean> listener : listeners) {
-            try {
-                listener.accept(nowLeading);
-            } catch (RuntimeException e) {
-                LOG.warn("Cluster: a leadership listener failed: {}", e.toString());
-            }
+            followers.execute(() -> {
+                try {
+                    listener.accept(nowLeading);
+                } catch (RuntimeException e) {
+                    LOG.warn("Cluster: a leadership listener failed: {}", e.toString());
+                }
+            });
         }
     }
 

@@ -165,9 +165,9 @@ public class XmppConfiguration implements CamelConfiguration {
                     () -> { },
                     () -> storedRooms(producer));
             // One instance holds the account's session: the elected leader (with cluster=none, this one,
-            // at once). Taking over, it queues what is stored and not sent, first, in order (sends
-            // accepted before a restart, or by another instance), then connects; stepping down, it
-            // disconnects and drops its queue: the rows stay queued for the new leader.
+            // at once). Taking over, it connects and queues what is stored and not sent, in order (sends
+            // accepted before a restart, or by another instance); stepping down, it disconnects and
+            // drops its queue: the rows stay queued in the outbox for the new leader.
             Leadership leadership = camel.getRegistry().lookupByNameAndType("leadership", Leadership.class);
             IdempotentRepository queued = config.xmppOutboxQueued(camel);
             if (!leadership.leader()) {
@@ -175,13 +175,15 @@ public class XmppConfiguration implements CamelConfiguration {
             }
             leadership.onChange(leading -> {
                 if (leading) {
-                    queued.clear();
-                    producer.sendBody("direct:xmpp-outbox-replay", null);
+                    // Connecting runs in the background while the stored sends are queued; they wait
+                    // at the head of the queue until the session is up.
                     try {
                         link.start();
                     } catch (Exception e) {
                         LOG.warn("XMPP could not start its session: {}", XmppLink.describe(e));
                     }
+                    queued.clear();
+                    producer.sendBody("direct:xmpp-outbox-replay", null);
                 } else {
                     link.standby();
                     purgeOutbound(camel);
