@@ -121,8 +121,9 @@ public final class Leadership extends ServiceSupport {
             service.releaseView(view);
             view = null;
         }
-        if (leading && mode.shared()) {
-            changed(false);
+        // Shutting down: what followed the leadership stops with the context itself; nothing to hand over.
+        if (mode.shared()) {
+            leading = false;
         }
     }
 

@@ -68,6 +68,7 @@ public final class XmppLink implements ConnectionListener {
     private final IntervalFunction backoff;
     private final AtomicInteger attempt = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicBoolean reconnectPending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<EntityBareJid, String> rooms = new ConcurrentHashMap<>();
     private volatile Systems.State state = Systems.State.DISCONNECTED;
     private volatile String detail = "not started";
@@ -151,8 +152,11 @@ public final class XmppLink implements ConnectionListener {
         state = Systems.State.STANDBY;
         detail = "another instance (the elected leader) holds the XMPP session";
         // Smack's first configuration loads its providers and SASL mechanisms: over a second on a
-        // busy host, which a take-over would otherwise spend before it even dials. Done now, in
+        // busy host, which a take-over would otherwise spend before it even dials. Done once, in
         // the background; nothing connects.
+        if (!warmedUp.compareAndSet(false, true)) {
+            return;
+        }
         scheduler.execute(() -> {
             try {
                 new XMPPTCPConnection(configuration());
