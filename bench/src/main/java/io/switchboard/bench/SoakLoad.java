@@ -70,8 +70,17 @@ public final class SoakLoad {
         Path csv = Path.of(a.get("csv", "bench/results/soak.csv"));
 
         // ---- set-up: four broker agents listening, one protocol; an MQTT session; one general client
-        McpConnection general = new McpConnection(http, url);
-        await(general.initialize());
+        // Several sessions for the general traffic: one would reach the per-session limit of requests
+        // in flight (switchboard.mcp.max-streams-per-session) whenever the server is slow for a moment.
+        List<McpConnection> generals = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            McpConnection c = new McpConnection(http, url);
+            await(c.initialize());
+            generals.add(c);
+        }
+        AtomicInteger nextGeneral = new AtomicInteger();
+        Supplier<McpConnection> any = () -> generals.get(Math.floorMod(nextGeneral.getAndIncrement(), generals.size()));
+        McpConnection general = generals.get(0);
         for (int i = 0; i < 4; i++) {
             McpConnection c = new McpConnection(http, url);
             await(c.initialize());
@@ -111,24 +120,26 @@ public final class SoakLoad {
                         : c.callTool("broker_ack", "{\"message_ids\":[" + String.join(",", ids) + "]}");
             });
         }));
-        mix.add(op("bindery_task_cycle", () -> general.callTool("bindery_create_task",
-                        "{\"task_input\":{\"title\":\"soak " + System.nanoTime() + "\",\"priority\":\"normal\"}}")
-                .compose(r -> {
-                    String id = taskId(r.path("result").path("structuredContent"));
-                    return id == null ? Future.succeededFuture(r)
-                            : general.callTool("bindery_get_task", "{\"task_id\":\"" + id + "\"}")
-                            .compose(g -> general.callTool("bindery_delete_task", "{\"task_id\":\"" + id + "\"}"));
-                })));
-        mix.add(op("broker_list_sessions", () -> general.callTool("broker_list_sessions", "{\"status_filter\":\"active\"}")));
-        mix.add(op("tools_list", () -> general.request("tools/list", "{}")));
+        mix.add(op("bindery_task_cycle", () -> {
+            McpConnection c = any.get();
+            return c.callTool("bindery_create_task", "{\"task_input\":{\"title\":\"soak " + System.nanoTime() + "\",\"priority\":\"normal\"}}")
+                    .compose(r -> {
+                        String id = taskId(r.path("result").path("structuredContent"));
+                        return id == null ? Future.succeededFuture(r)
+                                : c.callTool("bindery_get_task", "{\"task_id\":\"" + id + "\"}")
+                                .compose(g -> c.callTool("bindery_delete_task", "{\"task_id\":\"" + id + "\"}"));
+                    });
+        }));
+        mix.add(op("broker_list_sessions", () -> any.get().callTool("broker_list_sessions", "{\"status_filter\":\"active\"}")));
+        mix.add(op("tools_list", () -> any.get().request("tools/list", "{}")));
         if (mqttSession != null) {
             String sid = mqttSession;
-            mix.add(op("mqtt_publish_message", () -> general.callTool("mqtt_publish_message", "{\"session_id\":\"" + sid
+            mix.add(op("mqtt_publish_message", () -> any.get().callTool("mqtt_publish_message", "{\"session_id\":\"" + sid
                     + "\",\"topic\":\"soak/t" + ThreadLocalRandom.current().nextInt(4) + "\",\"payload\":{\"v\":"
                     + ThreadLocalRandom.current().nextInt(1000) + "},\"qos\":1}")));
         }
         if (!xmppPeer.isBlank()) {
-            mix.add(op("xmpp_send_message", () -> general.callTool("xmpp_send_message",
+            mix.add(op("xmpp_send_message", () -> any.get().callTool("xmpp_send_message",
                     "{\"recipient\":\"" + xmppPeer + "\",\"message\":\"soak " + Instant.now() + "\"}")));
         }
 
@@ -218,18 +229,30 @@ public final class SoakLoad {
             } catch (RuntimeException e) {
                 f = Future.failedFuture(e);
             }
-            return f.map(r -> !r.has("error") && !r.path("result").path("isError").asBoolean(false))
-                    .otherwise(e -> false)
+            return f.map(r -> {
+                        boolean ok = !r.has("error") && !r.path("result").path("isError").asBoolean(false);
+                        if (!ok) {
+                            report(name, r.toString());
+                        }
+                        return ok;
+                    })
+                    .otherwise(e -> {
+                        report(name, String.valueOf(e));
+                        return false;
+                    })
                     .onComplete(ar -> {
                         inFlight.decrementAndGet();
-                        boolean ok = ar.result();
-                        count(name, ok);
-                        LongAdder failed = counts.get(name)[1];
-                        if (!ok && failed.sum() <= 3) {
-                            System.err.println("soak: " + name + " failed" + (ar.succeeded() ? "" : ": " + ar.cause()));
-                        }
+                        count(name, ar.result());
                     });
         };
+    }
+
+    /** The first few failures of each kind, as they were answered (the figures only count them). */
+    private void report(String name, String what) {
+        LongAdder[] c = counts.computeIfAbsent(name, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+        if (c[1].sum() < 3) {
+            System.err.println("soak: " + name + " failed: " + (what.length() > 300 ? what.substring(0, 300) + "..." : what));
+        }
     }
 
     private void count(String name, boolean ok) {
