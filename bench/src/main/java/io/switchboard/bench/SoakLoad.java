@@ -359,6 +359,8 @@ public final class SoakLoad {
                 heap.get("slope_mb_per_hour")));
         md.append(String.format(Locale.ROOT, "| RSS (MB) | %s | %s | %s | %s MB/h |%n%n", rss.get("start"), rss.get("end"), rss.get("max"),
                 rss.get("slope_mb_per_hour")));
+        md.append("Heap used is the \"used\" of `jcmd PID GC.heap_info` (a sawtooth between collections: its troughs "
+                + "are the live set); RSS is VmRSS from /proc.\n\n");
         md.append("![heap and RSS over the soak](soak.png)\n\n");
         md.append("| call | ok | failed |\n|---|---|---|\n");
         ((Map<String, Map<String, Object>>) r.get("calls")).forEach((k, v) ->
