@@ -88,6 +88,8 @@ public class SwitchboardConfiguration implements CamelConfiguration {
     int requestWorkers;
     @PropertyInject(value = "switchboard.mcp.request-queue", defaultValue = "256")
     int requestQueue;
+    @PropertyInject(value = "switchboard.mcp.max-listeners-per-client", defaultValue = "16")
+    int maxListenersPerClient;
 
     // Bean methods call each other; Camel binds each result once, so the instances are memoised here.
     private McpMetrics metrics;
@@ -143,7 +145,7 @@ public class SwitchboardConfiguration implements CamelConfiguration {
         gateway = new McpGateway(settings, mcpObjectMapper(), argumentGuard, accessGuard, mcpMetrics(camelContext));
         gateway.requestStateKey(requestStateSecret);
         gateway.limits(new TransportLimits(maxSessions, maxSessionsPerClient, maxStreamsPerSession, inlineBodyBytes,
-                requestWorkers, requestQueue));
+                requestWorkers, requestQueue, maxListenersPerClient));
         return gateway;
     }
 

@@ -231,6 +231,30 @@ public final class SessionRegistry {
         return changed;
     }
 
+    /**
+     * Retention: of the stored sessions chosen for deletion (rows with session_id), forgets those
+     * that are still disconnected and silent since before {@code cutoff} here too, and answers their
+     * ids; one resumed in the meantime stays. A session only in the table (not loaded) is answered as is.
+     */
+    public List<String> forgetDisconnected(List<Map<String, Object>> rows, long cutoff) {
+        List<String> gone = new ArrayList<>();
+        for (Map<String, Object> raw : rows) {
+            String id = String.valueOf(ProtocolRegistry.lowerKeys(raw).get("session_id"));
+            boolean[] kept = {false};
+            sessions.computeIfPresent(id, (k, s) -> {
+                if (s.status() == BrokerSession.Status.DISCONNECTED && s.lastHeartbeat() < cutoff) {
+                    return null;
+                }
+                kept[0] = true;
+                return s;
+            });
+            if (!kept[0]) {
+                gone.add(id);
+            }
+        }
+        return gone;
+    }
+
     /** At start: every stored session, none of them on a connection yet. */
     public void load(List<Map<String, Object>> rows) {
         for (Map<String, Object> raw : rows) {

@@ -311,6 +311,7 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
                     .build();
             transport.serveStateless(system == null ? "switchboard" : "switchboard-" + system, settings.version(),
                     settings.instructions());
+            transport.watchGate(features::mayWatch);
             LOG.info("MCP endpoint {} ready{}", p, system == null ? "" : " for system " + system);
             return new McpEndpoint(p, system, server, transport);
         });

@@ -41,8 +41,30 @@ final class RouteFeatures {
         this.states = states;
     }
 
+    /** A declared resource or template and how to read it: what {@link #mayWatch} consults. */
+    private record Readable(Endpoint endpoint, Declarations.Resource declaration, DefaultMcpUriTemplateManager template) {
+    }
+
+    private final Map<String, Readable> readable = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Whether {@code client} may watch {@code uri}: it may if it may read it, so the resource's route
+     * reads it as that client and its refusal (permission_denied -> -32602) is the answer. A URI no
+     * declared resource matches is left to the SDK, as before.
+     */
+    Mono<Void> mayWatch(String uri, String client) {
+        for (Readable r : readable.values()) {
+            if (r.template() == null ? uri.equals(r.declaration().uri()) : r.template().matches(uri)) {
+                Map<String, String> variables = r.template() == null ? Map.of() : r.template().extractVariableValues(uri);
+                return read(r.endpoint(), r.declaration(), uri, variables, client).then();
+            }
+        }
+        return Mono.empty();
+    }
+
     McpServerFeatures.AsyncResourceSpecification resource(Declarations.Resource d) {
         Endpoint endpoint = invoker.endpoint(d.route());
+        readable.put(d.uri(), new Readable(endpoint, d, null));
         McpSchema.Resource resource = McpSchema.Resource.builder()
                 .uri(d.uri()).name(nameOf(d)).title(d.title()).description(d.description()).mimeType(d.mimeType())
                 .build();
@@ -53,6 +75,7 @@ final class RouteFeatures {
     McpServerFeatures.AsyncResourceTemplateSpecification template(Declarations.Resource d) {
         Endpoint endpoint = invoker.endpoint(d.route());
         DefaultMcpUriTemplateManager template = new DefaultMcpUriTemplateManager(d.uriTemplate());
+        readable.put(d.uriTemplate(), new Readable(endpoint, d, template));
         McpSchema.ResourceTemplate rt = McpSchema.ResourceTemplate.builder()
                 .uriTemplate(d.uriTemplate()).name(nameOf(d)).title(d.title()).description(d.description())
                 .mimeType(d.mimeType()).build();
@@ -111,10 +134,16 @@ final class RouteFeatures {
 
     private Mono<McpSchema.ReadResourceResult> read(Endpoint endpoint, Declarations.Resource d, String uri,
                                                     Map<String, String> variables) {
+        return read(endpoint, d, uri, variables, null);
+    }
+
+    /** Reads as {@code client}, or (null) as the caller the Reactor context names. */
+    private Mono<McpSchema.ReadResourceResult> read(Endpoint endpoint, Declarations.Resource d, String uri,
+                                                    Map<String, String> variables, String client) {
         Map<String, Object> headers = new HashMap<>(variables);
         headers.put(RESOURCE_URI_HEADER, uri);
         return Mono.deferContextual(c -> {
-                    headers.put(ToolHandler.CLIENT_HEADER, ToolHandler.client(c));
+                    headers.put(ToolHandler.CLIENT_HEADER, client != null ? client : ToolHandler.client(c));
                     return invoker.call(endpoint, null, headers, null, timeout);
                 })
                 .map(ex -> readResult(ex, uri, d.mimeType()))

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpStreamableServerSession;
 import io.modelcontextprotocol.spec.ProtocolVersions;
@@ -17,6 +18,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +28,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 
 /**
  * MCP 2026-07-28, the stateless revision, on one endpoint beside the 2025 era: no handshake and no
@@ -69,6 +72,8 @@ final class StatelessEra {
     private final Map<String, Object> serverInfo;
     private final Map<String, Object> capabilities;
     private final String instructions;
+    private volatile int maxListenersPerClient;
+    private volatile ResourceWatchGate watchGate = ResourceWatchGate.OPEN;
 
     StatelessEra(String endpoint, ObjectMapper mapper, McpJsonMapper jsonMapper, McpMetrics metrics,
                  Supplier<McpStreamableServerSession.Factory> sessions, String serverName, String serverVersion,
@@ -217,7 +222,38 @@ final class StatelessEra {
             error(ctx, 400, id, McpOutcome.INVALID_PARAMS, "Invalid params: subscriptions/listen needs a notifications filter", null);
             return;
         }
-        subscriptions.open(mapper.convertValue(id, Object.class), filter, RequestWorkers.loop(ctx), ctx.response());
+        String client = AccessGuard.clientKey(ctx);
+        Context vctx = RequestWorkers.loop(ctx);
+        List<String> uris = new ArrayList<>();
+        filter.path("resourceSubscriptions").forEach(u -> {
+            if (u.isTextual()) {
+                uris.add(u.asText());
+            }
+        });
+        // Every resource named must be one this client may read (another identity's inbox is not).
+        Flux.fromIterable(uris).concatMap(uri -> watchGate.check(uri, client)).then().subscribe(v -> { },
+                e -> vctx.runOnContext(x -> {
+                    McpError refusal = e instanceof McpError m ? m : null;
+                    error(ctx, refusal == null ? 500 : status(refusal.getJsonRpcError().code()), id,
+                            refusal == null ? McpSchema.ErrorCodes.INTERNAL_ERROR : refusal.getJsonRpcError().code(),
+                            refusal == null ? "Internal error" : refusal.getMessage(),
+                            refusal == null ? null : refusal.getJsonRpcError().data());
+                }),
+                () -> vctx.runOnContext(x -> {
+                    if (!subscriptions.open(mapper.convertValue(id, Object.class), client, maxListenersPerClient, filter, vctx,
+                            ctx.response())) {
+                        metrics.rejected("listen_limit");
+                        ctx.response().putHeader("Retry-After", "30");
+                        error(ctx, 429, id, -32000, "Too many subscriptions/listen streams for this client (limit "
+                                + maxListenersPerClient + "); close one before opening another", null);
+                    }
+                }));
+    }
+
+    /** The per-client cap on listen streams and who may watch which resource; set when the endpoint is built. */
+    void listening(int maxListenersPerClient, ResourceWatchGate watchGate) {
+        this.maxListenersPerClient = maxListenersPerClient;
+        this.watchGate = watchGate;
     }
 
     /** Runs the request through the SDK handlers in a session that lives as long as the request. */

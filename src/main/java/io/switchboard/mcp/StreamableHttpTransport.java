@@ -9,6 +9,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpStreamableServerSession;
 import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
@@ -96,6 +97,16 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
     void serveStateless(String serverName, String serverVersion, String instructions) {
         this.stateless = new StatelessEra(endpoint, objectMapper, jsonMapper, metrics, () -> sessionFactory,
                 serverName, serverVersion, instructions);
+        this.stateless.listening(limits.maxListenersPerClient(), watchGate);
+    }
+
+    /** Who may watch which resource, for resources/subscribe and 2026-07-28 listens; set before serving. */
+    void watchGate(ResourceWatchGate gate) {
+        this.watchGate = gate;
+        StatelessEra era = stateless;
+        if (era != null) {
+            era.listening(limits.maxListenersPerClient(), gate);
+        }
     }
 
     /** notifications/resources/updated to the 2026-07-28 listeners that named {@code uri}. */
@@ -334,6 +345,12 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             initialize(ctx, request);
             return;
         }
+        // The session first: a request without a live session gets the session's answer (400/404),
+        // whatever the shape of its params, as every other method does.
+        ClientSession session = session(ctx);
+        if (session == null) {
+            return;
+        }
         if (message instanceof McpSchema.JSONRPCRequest request) {
             try {
                 JsonNode params = RequestParams.check(request.method(), obj.get("params"), objectMapper);
@@ -345,10 +362,29 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
                 return;
             }
         }
-        ClientSession session = session(ctx);
-        if (session == null) {
+        if (message instanceof McpSchema.JSONRPCRequest request
+                && McpSchema.METHOD_RESOURCES_SUBSCRIBE.equals(request.method())) {
+            // Only what this client may read can be watched (another identity's broker inbox cannot).
+            Object uri = request.params() instanceof Map<?, ?> p ? p.get("uri") : null;
+            Context vctx = RequestWorkers.loop(ctx);
+            watchGate.check(String.valueOf(uri), AccessGuard.clientKey(ctx)).subscribe(v -> { },
+                    e -> vctx.runOnContext(x -> {
+                        McpError refusal = e instanceof McpError m ? m : null;
+                        if (refusal == null) {
+                            LOG.warn("Checking a resource subscription failed", e);
+                        }
+                        AccessGuard.jsonRpcError(ctx, 200, request.id(),
+                                refusal == null ? McpSchema.ErrorCodes.INTERNAL_ERROR : refusal.getJsonRpcError().code(),
+                                refusal == null ? "Internal error" : refusal.getMessage());
+                    }),
+                    () -> vctx.runOnContext(x -> dispatch(ctx, session, request)));
             return;
         }
+        dispatch(ctx, session, message);
+    }
+
+    /** A checked message of a live session, to the SDK: requests answered on a POST stream of their own. */
+    private void dispatch(RoutingContext ctx, ClientSession session, McpSchema.JSONRPCMessage message) {
         McpTransportContext transportContext = transportContext(ctx, session);
         if (message instanceof McpSchema.JSONRPCRequest request) {
             if (!session.startRequest(limits.maxStreamsPerSession())) {
@@ -413,11 +449,17 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
         if (!sessionAllowed(ctx, request.id(), client)) {
             return;
         }
-        McpStreamableServerSession.McpStreamableServerSessionInit started = sessionFactory.startSession(init);
+        McpStreamableServerSession.McpStreamableServerSessionInit started;
+        try {
+            started = sessionFactory.startSession(init);
+        } catch (RuntimeException e) {
+            admitted(client);
+            throw e;
+        }
         ClientSession session = new ClientSession(started.session(), init.protocolVersion(), settings,
                 () -> sessions.getIfPresent(started.session().getId()), client);
         Context vctx = RequestWorkers.loop(ctx);
-        started.initResult().subscribe(result -> {
+        started.initResult().doFinally(signal -> admitted(client)).subscribe(result -> {
             session.protocolVersion(result.protocolVersion());
             // Server-to-client messages wait here until the client opens its GET stream.
             SseStream listening = new SseStream(SseStream.Kind.LISTENING, session, jsonMapper,
@@ -447,11 +489,37 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
         });
     }
 
-    /** The session limits, total (503: the server is full) and per client (429: this client has its share). */
+    /**
+     * The session limits, total (503: the server is full) and per client (429: this client has its
+     * share). Check and reservation are one step under a lock, and an initialize still in flight
+     * holds its place until its session is stored or it failed: racing initializes cannot all see
+     * room for one more and overshoot the cap. A true answer must be followed by {@link #admitted}.
+     */
+    private final Map<String, Integer> admitting = new java.util.HashMap<>();
+    private volatile ResourceWatchGate watchGate = ResourceWatchGate.OPEN;
+
     private boolean sessionAllowed(RoutingContext ctx, Object id, String client) {
-        if (limits.maxSessions() > 0 && sessions.estimatedSize() >= limits.maxSessions()) {
+        synchronized (admitting) {
+            if (!sessionRoom(ctx, id, client)) {
+                return false;
+            }
+            admitting.merge(client, 1, Integer::sum);
+            return true;
+        }
+    }
+
+    /** The initialize that {@link #sessionAllowed} let in has stored its session, or failed. */
+    private void admitted(String client) {
+        synchronized (admitting) {
+            admitting.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
+        }
+    }
+
+    private boolean sessionRoom(RoutingContext ctx, Object id, String client) {
+        int inFlight = admitting.values().stream().mapToInt(Integer::intValue).sum();
+        if (limits.maxSessions() > 0 && sessions.estimatedSize() + inFlight >= limits.maxSessions()) {
             sessions.cleanUp();
-            if (sessions.estimatedSize() >= limits.maxSessions()) {
+            if (sessions.estimatedSize() + inFlight >= limits.maxSessions()) {
                 metrics.rejected("session_limit");
                 ctx.response().putHeader("Retry-After", "30");
                 errorWithId(ctx, 503, id, -32000, "Too many sessions on this server (limit " + limits.maxSessions()
@@ -460,7 +528,8 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             }
         }
         if (limits.maxSessionsPerClient() > 0) {
-            long mine = sessions.asMap().values().stream().filter(s -> client.equals(s.client())).count();
+            long mine = sessions.asMap().values().stream().filter(s -> client.equals(s.client())).count()
+                    + admitting.getOrDefault(client, 0);
             if (mine >= limits.maxSessionsPerClient()) {
                 metrics.rejected("client_session_limit");
                 ctx.response().putHeader("Retry-After", "30");

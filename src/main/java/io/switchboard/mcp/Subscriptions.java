@@ -25,7 +25,7 @@ final class Subscriptions {
     static final String META_SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
 
     /** One listener: a filter and the connection it is written to. */
-    private record Listener(Object id, boolean tools, boolean prompts, boolean resources, Set<String> uris,
+    private record Listener(Object id, String client, boolean tools, boolean prompts, boolean resources, Set<String> uris,
                             Context context, HttpServerResponse response) {
     }
 
@@ -38,15 +38,19 @@ final class Subscriptions {
         this.serverInfo = serverInfo;
     }
 
-    /** Opens the stream: the acknowledgement with the honoured filter comes first, always. */
-    void open(Object id, JsonNode filter, Context context, HttpServerResponse response) {
+    /**
+     * Opens the stream: the acknowledgement with the honoured filter comes first, always. False,
+     * and nothing written, when {@code client} has {@code maxPerClient} streams open already (0: no
+     * limit); counting and adding are one step, so racing requests cannot overshoot.
+     */
+    boolean open(Object id, String client, int maxPerClient, JsonNode filter, Context context, HttpServerResponse response) {
         Set<String> uris = new LinkedHashSet<>();
         filter.path("resourceSubscriptions").forEach(u -> {
             if (u.isTextual()) {
                 uris.add(u.asText());
             }
         });
-        Listener l = new Listener(id, filter.path("toolsListChanged").asBoolean(false),
+        Listener l = new Listener(id, client, filter.path("toolsListChanged").asBoolean(false),
                 filter.path("promptsListChanged").asBoolean(false), filter.path("resourcesListChanged").asBoolean(false),
                 Set.copyOf(uris), context, response);
         Map<String, Object> honoured = new LinkedHashMap<>();
@@ -62,10 +66,16 @@ final class Subscriptions {
         if (!uris.isEmpty()) {
             honoured.put("resourceSubscriptions", List.copyOf(uris));
         }
+        synchronized (listeners) {
+            if (maxPerClient > 0 && listeners.stream().filter(o -> o.client().equals(client)).count() >= maxPerClient) {
+                return false;
+            }
+            listeners.add(l);
+        }
         StatelessEra.sseHeaders(response);
         response.closeHandler(v -> listeners.remove(l));
         response.write(event(l, "notifications/subscriptions/acknowledged", Map.of("notifications", honoured)));
-        listeners.add(l);
+        return true;
     }
 
     int count() {

@@ -11,12 +11,13 @@ package io.switchboard.mcp;
  * @param inlineBodyBytes       bodies up to this size are parsed on the event loop, larger ones on a worker
  * @param requestWorkers        worker threads that parse, guard, validate and start requests
  * @param requestQueue          requests waiting for a worker; a full queue is answered 503
+ * @param maxListenersPerClient open 2026-07-28 subscriptions/listen streams per client (429 over it)
  */
 public record TransportLimits(int maxSessions, int maxSessionsPerClient, int maxStreamsPerSession,
-                              int inlineBodyBytes, int requestWorkers, int requestQueue) {
+                              int inlineBodyBytes, int requestWorkers, int requestQueue, int maxListenersPerClient) {
 
     /** Generous defaults for a single host. */
     public static TransportLimits defaults() {
-        return new TransportLimits(1000, 100, 32, 16 * 1024, 4, 256);
+        return new TransportLimits(1000, 100, 32, 16 * 1024, 4, 256, 16);
     }
 }

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,7 @@ public final class MqttTools {
     private final Payloads payloads;
     private final Supplier<MeterRegistry> metrics;
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
+    private final TimedListening listening;
     private volatile ProducerTemplate producer;
 
     public MqttTools(CamelContext camel, MqttSessions sessions, Subscriptions subscriptions, ObjectMapper mapper,
@@ -70,6 +72,7 @@ public final class MqttTools {
         this.mapper = mapper;
         this.payloads = new Payloads(mapper);
         this.metrics = metrics;
+        this.listening = new TimedListening(camel, subscriptions);
     }
 
     // ------------------------------------------------------------ sessions
@@ -262,7 +265,7 @@ public final class MqttTools {
 
     // ------------------------------------------------------------ collection and discovery
 
-    public Map<String, Object> collect(Exchange ex) {
+    public CompletableFuture<Map<String, Object>> collect(Exchange ex) {
         Map<String, Object> args = args(ex);
         MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         String filter = Topics.filter(str(args, "topic_pattern", null), "topic_pattern");
@@ -273,9 +276,9 @@ public final class MqttTools {
         }
         List<Received> got = new ArrayList<>();
         long[] seen = {0};
-        Listening l = new Listening();
+        TimedListening.Listening l = new TimedListening.Listening();
         long started = System.currentTimeMillis();
-        String stop = listen(ex, s, filter, duration, l, r -> {
+        return listening.listen(ex, s, filter, duration, l, r -> {
             synchronized (got) {
                 seen[0]++;
                 if (got.size() < max) {
@@ -285,7 +288,11 @@ public final class MqttTools {
                     }
                 }
             }
-        }, () -> got.size() + " messages");
+        }, () -> got.size() + " messages").thenApply(stop -> collected(s, filter, duration, max, got, started, stop));
+    }
+
+    private Map<String, Object> collected(MqttSession s, String filter, int duration, int max, List<Received> got,
+                                          long started, String stop) {
         List<Received> all;
         synchronized (got) {
             all = new ArrayList<>(got);
@@ -307,7 +314,7 @@ public final class MqttTools {
         return r;
     }
 
-    public Map<String, Object> listTopics(Exchange ex) {
+    public CompletableFuture<Map<String, Object>> listTopics(Exchange ex) {
         Map<String, Object> args = args(ex);
         MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         String filter = Topics.filter(str(args, "pattern", "#"), "pattern");
@@ -315,7 +322,7 @@ public final class MqttTools {
         Map<String, long[]> topics = new TreeMap<>();
         long[] total = {0};
         boolean[] truncated = {false};
-        listen(ex, s, filter, duration, new Listening(), r -> {
+        return listening.listen(ex, s, filter, duration, new TimedListening.Listening(), r -> {
             synchronized (topics) {
                 total[0]++;
                 long[] t = topics.get(r.topic());
@@ -330,7 +337,7 @@ public final class MqttTools {
                 t[1] = r.receivedAtMillis();
                 t[2]++;
             }
-        }, () -> topics.size() + " topics");
+        }, () -> topics.size() + " topics").thenApply(stop -> {
         List<Map<String, Object>> list = new ArrayList<>();
         synchronized (topics) {
             topics.forEach((topic, t) -> {
@@ -353,17 +360,18 @@ public final class MqttTools {
         r.put("max_topics", settings.maxTopics());
         r.put("duration_seconds", duration);
         return r;
+        });
     }
 
-    public Map<String, Object> topicSchema(Exchange ex) {
+    public CompletableFuture<Map<String, Object>> topicSchema(Exchange ex) {
         Map<String, Object> args = args(ex);
         MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         String filter = Topics.filter(str(args, "topic_pattern", null), "topic_pattern");
         int duration = duration(args, 10, 1);
         int max = Math.min(intArg(args, "max_samples", settings.maxSchemaSamples()), settings.maxSchemaSamples());
         List<Received> samples = new ArrayList<>();
-        Listening l = new Listening();
-        listen(ex, s, filter, duration, l, r -> {
+        TimedListening.Listening l = new TimedListening.Listening();
+        return listening.listen(ex, s, filter, duration, l, r -> {
             synchronized (samples) {
                 if (samples.size() < max) {
                     samples.add(r);
@@ -372,7 +380,7 @@ public final class MqttTools {
                     }
                 }
             }
-        }, () -> samples.size() + " samples");
+        }, () -> samples.size() + " samples").thenApply(stop -> {
         List<JsonNode> json = new ArrayList<>();
         Map<String, Integer> types = new TreeMap<>();
         Set<String> topics = new LinkedHashSet<>();
@@ -404,9 +412,10 @@ public final class MqttTools {
             r.put("note", "No message arrived on " + filter + " within " + duration + " s");
         }
         return r;
+        });
     }
 
-    public Map<String, Object> debugDevice(Exchange ex) {
+    public CompletableFuture<Map<String, Object>> debugDevice(Exchange ex) {
         Map<String, Object> args = args(ex);
         MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         String device = str(args, "device_id", null);
@@ -421,7 +430,7 @@ public final class MqttTools {
         List<Received> errors = new ArrayList<>();
         long[] count = {0, 0, 0};
         long started = System.currentTimeMillis();
-        listen(ex, s, filter, duration, new Listening(), r -> {
+        return listening.listen(ex, s, filter, duration, new TimedListening.Listening(), r -> {
             if (!concerns(r, needle)) {
                 return;
             }
@@ -438,7 +447,7 @@ public final class MqttTools {
                     errors.add(r);
                 }
             }
-        }, () -> count[0] + " device messages");
+        }, () -> count[0] + " device messages").thenApply(stop -> {
         double minutes = Math.max(1e-9, (System.currentTimeMillis() - started) / 60000.0);
         Map<String, Object> r = new LinkedHashMap<>();
         synchronized (deviceTopics) {
@@ -461,6 +470,7 @@ public final class MqttTools {
             r.put("summary", summary);
         }
         return r;
+        });
     }
 
     /** A message concerns a device when a topic level or a device field of its JSON names it. */
@@ -486,7 +496,7 @@ public final class MqttTools {
 
     // ------------------------------------------------------------ measurements
 
-    public Map<String, Object> monitor(Exchange ex) {
+    public CompletableFuture<Map<String, Object>> monitor(Exchange ex) {
         Map<String, Object> args = args(ex);
         MqttSession s = sessions.get(str(args, "session_id", null), client(ex));
         String filter = Topics.filter(str(args, "topic_pattern", "#"), "topic_pattern");
@@ -495,13 +505,13 @@ public final class MqttTools {
         java.util.concurrent.atomic.LongAdder bytes = new java.util.concurrent.atomic.LongAdder();
         Set<String> topics = ConcurrentHashMap.newKeySet();
         long t0 = System.nanoTime();
-        listen(ex, s, filter, duration, new Listening(), r -> {
+        return listening.listen(ex, s, filter, duration, new TimedListening.Listening(), r -> {
             messages.increment();
             bytes.add(r.payload().length);
             if (topics.size() < settings.maxTopics()) {
                 topics.add(r.topic());
             }
-        }, () -> messages.sum() + " messages");
+        }, () -> messages.sum() + " messages").thenApply(stop -> {
         double secs = (System.nanoTime() - t0) / 1e9;
         long[] c = {messages.sum(), bytes.sum()};
         Map<String, Object> roundTrips = roundTrips(s, 3);
@@ -538,6 +548,7 @@ public final class MqttTools {
         r.put("session", session);
         r.put("measured_at", Instant.now().toString());
         return r;
+        });
     }
 
     public Map<String, Object> testConnection(Exchange ex) {
@@ -773,51 +784,6 @@ public final class MqttTools {
     }
 
     // ------------------------------------------------------------ helpers
-
-    /** Signals that a collector has what it wanted before the time is up. */
-    private static final class Listening {
-        final CountDownLatch done = new CountDownLatch(1);
-
-        void finish() {
-            done.countDown();
-        }
-    }
-
-    /**
-     * Subscribes, lets {@code sink} see every message until the duration passes or it has enough,
-     * reports progress each second if the client asked for it, and unsubscribes.
-     */
-    private String listen(Exchange ex, MqttSession s, String filter, int seconds, Listening l, Consumer<Received> sink,
-                          Supplier<String> status) {
-        Subscriptions.Subscription sub = subscriptions.open(s, filter, sink);
-        Caller caller = camel.getRegistry().lookupByNameAndType("mcp", Caller.class);
-        long start = System.nanoTime();
-        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
-        try {
-            while (true) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return "duration";
-                }
-                if (l.done.await(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS)) {
-                    return "max_messages";
-                }
-                if (caller != null) {
-                    try {
-                        double elapsed = Math.min(seconds, (System.nanoTime() - start) / 1e9);
-                        caller.progress(ex, Math.floor(elapsed), (double) seconds, status.get());
-                    } catch (RuntimeException ignored) {
-                        // Not called by an MCP client, or the client went away: the collection goes on.
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        } finally {
-            sub.close();
-        }
-    }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> args(Exchange ex) {

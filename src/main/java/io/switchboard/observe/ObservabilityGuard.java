@@ -77,6 +77,10 @@ public final class ObservabilityGuard implements Handler<RoutingContext>, Startu
             return;
         }
         mount((Router) router);
+        // Behind the guard: the details of health, sanitised (Camel's own would carry raw error text).
+        HealthDetails details = new HealthDetails(context);
+        ((Router) router).route(HEALTH).order(-99).handler(details);
+        ((Router) router).route(HEALTH + "/*").order(-99).handler(details);
         mounted = true;
         LOG.info("Health data and metrics are guarded like the MCP endpoints; {}/live and /ready stay open", HEALTH);
     }

@@ -73,4 +73,37 @@ class ObservabilityAuthTest {
         assertThat(data.body()).contains("leaky")
                 .doesNotContain("hunter2").doesNotContain("db.internal.example:5432").doesNotContain("/opt/switchboard");
     }
+
+    @Test
+    void camelsOwnHealthCheckTextIsSanitisedAndNeverAStackTrace() throws Exception {
+        // A check failing the way a driver does: hosts, a user's secret, a path and class names in its text.
+        org.apache.camel.health.HealthCheck leaky = new org.apache.camel.impl.health.AbstractHealthCheck("leaky-camel-check") {
+            @Override
+            protected void doCall(org.apache.camel.health.HealthCheckResultBuilder builder, Map<String, Object> options) {
+                builder.message("org.sqlite.SQLiteException: [SQLITE_CANTOPEN] /opt/switchboard/data/switchboard.db")
+                        .detail("url", "jdbc:postgresql://db.internal.example:5432/switchboard?password=hunter2")
+                        .error(new java.sql.SQLException("Connection to db.internal.example:5432 refused, password=hunter2",
+                                new IllegalStateException("org.postgresql.util.PSQLException: FATAL at /opt/switchboard/run")))
+                        .down();
+            }
+        };
+        org.apache.camel.health.HealthCheckRegistry registry = org.apache.camel.health.HealthCheckRegistry.get(switchboard.camel());
+        registry.register(leaky);
+        try {
+            for (String path : new String[] {"/observe/health?data=true", "/observe/health?data=true&stacktrace=true",
+                    "/observe/health/ready?data=true&stacktrace=true"}) {
+                HttpResponse<String> data = get(path, TOKEN);
+                assertThat(data.statusCode()).as(path).isEqualTo(503);
+                assertThat(data.body()).as(path).contains("leaky-camel-check").contains("\"DOWN\"").contains("error-message")
+                        .contains("store")
+                        .doesNotContain("hunter2").doesNotContain("db.internal.example").doesNotContain("5432")
+                        .doesNotContain("/opt/switchboard").doesNotContain("jdbc:").doesNotContain("org.postgresql")
+                        .doesNotContain("org.sqlite").doesNotContain("java.sql").doesNotContain("at org.")
+                        .doesNotContain("stacktrace");
+            }
+        } finally {
+            registry.unregister(leaky);
+        }
+        assertThat(get("/observe/health?data=true", TOKEN).statusCode()).isEqualTo(200);
+    }
 }
