@@ -32,6 +32,7 @@ public final class DoorbellComponent extends DefaultComponent {
     private final DataSource pool;
     private final String url;
     private final Properties login;
+    private final Duration firstBackoff;
     private final Duration maxBackoff;
     private final Duration catchUpMargin;
     private final Map<String, Set<InProcessConsumer>> local = new ConcurrentHashMap<>();
@@ -40,10 +41,13 @@ public final class DoorbellComponent extends DefaultComponent {
      * @param pool          the store's pool: a ring joins the caller's transaction on it
      * @param url           the store's JDBC URL; the LISTEN connection is opened from it, outside the pool
      * @param login         user, password and the application name the LISTEN connection shows in pg_stat_activity
+     * @param firstBackoff  wait before the first reconnection attempt (doubling after each failure)
      * @param maxBackoff    longest wait between two reconnection attempts
      * @param catchUpMargin how far before the last moment the listener was known to hear a catch-up reaches back
      */
-    public DoorbellComponent(DataSource pool, String url, Properties login, Duration maxBackoff, Duration catchUpMargin) {
+    public DoorbellComponent(DataSource pool, String url, Properties login, Duration firstBackoff, Duration maxBackoff,
+                             Duration catchUpMargin) {
+        this.firstBackoff = firstBackoff;
         this.pool = pool;
         this.url = url;
         this.login = login;
@@ -76,6 +80,10 @@ public final class DoorbellComponent extends DefaultComponent {
 
     Properties login() {
         return login;
+    }
+
+    Duration firstBackoff() {
+        return firstBackoff;
     }
 
     Duration maxBackoff() {

@@ -19,6 +19,10 @@ public class DoorbellConfiguration implements CamelConfiguration {
     String user;
     @PropertyInject(value = "switchboard.db.password", defaultValue = "")
     String password;
+    @PropertyInject(value = "switchboard.broker.instance-id", defaultValue = "")
+    String instanceId;
+    @PropertyInject(value = "switchboard.doorbell.first-backoff", defaultValue = "PT0.1S")
+    String firstBackoff;
     @PropertyInject(value = "switchboard.doorbell.max-backoff", defaultValue = "PT5S")
     String maxBackoff;
     @PropertyInject(value = "switchboard.doorbell.catch-up-margin", defaultValue = "PT2S")
@@ -35,9 +39,10 @@ public class DoorbellConfiguration implements CamelConfiguration {
             login.setProperty("password", password);
         }
         // Named, so an operator (and the reconnection test) can find it in pg_stat_activity.
-        login.setProperty("ApplicationName", "switchboard-doorbell");
+        String name = "switchboard-doorbell" + (instanceId.isBlank() ? "" : " " + instanceId.trim());
+        login.setProperty("ApplicationName", name.length() > 63 ? name.substring(0, 63) : name);
         login.setProperty("tcpKeepAlive", "true");
         return new DoorbellComponent(pool, url == null ? "" : url.trim(), login,
-                Duration.parse(maxBackoff.trim()), Duration.parse(catchUpMargin.trim()));
+                Duration.parse(firstBackoff.trim()), Duration.parse(maxBackoff.trim()), Duration.parse(catchUpMargin.trim()));
     }
 }

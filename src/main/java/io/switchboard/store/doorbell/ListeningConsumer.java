@@ -30,7 +30,6 @@ final class ListeningConsumer extends DefaultConsumer {
     private static final int POLL_MILLIS = 500;
     /** A quiet connection is checked this often: a dead peer without a FIN would otherwise go unnoticed. */
     private static final long VALIDATE_MILLIS = 5000;
-    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
 
     private final DoorbellEndpoint endpoint;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -101,7 +100,7 @@ final class ListeningConsumer extends DefaultConsumer {
                     return;
                 }
                 failures++;
-                long wait = backoff(failures, component.maxBackoff());
+                long wait = backoff(failures, component.firstBackoff(), component.maxBackoff());
                 LOG.warn("Doorbell {} lost its LISTEN connection ({}); reconnecting in {} ms", endpoint.channel(),
                         e.getMessage(), wait);
                 try {
@@ -116,9 +115,9 @@ final class ListeningConsumer extends DefaultConsumer {
         }
     }
 
-    /** 100 ms, doubling, at most {@code max}. */
-    static long backoff(int failures, Duration max) {
-        long delay = FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 20);
+    /** {@code first}, doubling, at most {@code max}. */
+    static long backoff(int failures, Duration first, Duration max) {
+        long delay = first.toMillis() << Math.min(failures - 1, 20);
         return Math.min(delay, max.toMillis());
     }
 
