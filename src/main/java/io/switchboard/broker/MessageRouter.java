@@ -189,6 +189,11 @@ public final class MessageRouter {
         return sessions.holds(recipient) ? Map.of("recipient_id", recipient, "message_id", ring.substring(space + 1)) : null;
     }
 
+    /** The ids of a batch of rings heard, for one read of their rows. */
+    public Map<String, Object> deliveryQuery(List<Map<String, Object>> rings) {
+        return Map.of("message_ids", rings.stream().map(r -> String.valueOf(r.get("message_id"))).distinct().toList());
+    }
+
     /** After a (re)connection of the doorbell: the messages of the sessions held here that may have rung unheard. */
     public Map<String, Object> catchUpQuery(Long since) {
         return Map.of("recipients", sessions.held(), "since", since == null ? 0L : since);
