@@ -110,8 +110,19 @@ public class BrokerConfiguration implements CamelConfiguration {
                     config.instanceId(), sessions.count());
             Systems systems = context.getRegistry().lookupByNameAndType("systems", Systems.class);
             if (systems != null) {
-                systems.register("broker", () -> new Systems.Status("broker", true, Systems.State.CONNECTED,
-                        sessions.count() + " sessions"));
+                systems.register("broker", () -> status(sessions));
+            }
+        }
+
+        /**
+         * The sessions are counted in the store: when it cannot answer, the broker cannot work either,
+         * and readiness says so (503 with the store's own check beside it), never an error of its own.
+         */
+        private static Systems.Status status(SessionRegistry sessions) {
+            try {
+                return new Systems.Status("broker", true, Systems.State.CONNECTED, sessions.count() + " sessions");
+            } catch (RuntimeException e) {
+                return new Systems.Status("broker", true, Systems.State.DISCONNECTED, "its store does not answer");
             }
         }
 
