@@ -25,6 +25,7 @@ want mosquitto /usr/sbin/mosquitto   # MQTT tests start their own Mosquitto 2 (m
 want mosquitto-clients mosquitto_pub   # the end-to-end test publishes with mosquitto_pub
 want openssl openssl                   # the MQTT and XMPP TLS tests make their certificates with it
 want chromium /usr/bin/chromium        # the operations page is tested in a real headless Chromium
+want haproxy /usr/sbin/haproxy         # the several-instances test puts a real HAProxy in front of two jars
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.mcp.McpGateway;
 import io.switchboard.observe.Meters;
 import io.switchboard.observe.Systems;
+import java.net.InetAddress;
 import java.time.Duration;
+import java.util.List;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.Ordered;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.StartupListener;
 import org.slf4j.LoggerFactory;
@@ -26,6 +29,8 @@ public class BrokerConfiguration implements CamelConfiguration {
     String disconnectedAfter;
     @PropertyInject(value = "switchboard.broker.max-sessions-per-identity", defaultValue = "100")
     int maxSessionsPerIdentity;
+    @PropertyInject(value = "switchboard.broker.instance-id", defaultValue = "")
+    String instanceId;
 
     private ProtocolRegistry protocols;
     private SessionRegistry sessions;
@@ -34,7 +39,8 @@ public class BrokerConfiguration implements CamelConfiguration {
     @BindToRegistry(value = "brokerProtocols", lazy = true)
     public synchronized ProtocolRegistry brokerProtocols(CamelContext camel) {
         if (protocols == null) {
-            protocols = new ProtocolRegistry(mapper(camel));
+            ProducerTemplate template = camel.createProducerTemplate();
+            protocols = new ProtocolRegistry(mapper(camel), () -> template.requestBody("direct:broker-protocol-rows", null, List.class));
         }
         return protocols;
     }
@@ -45,7 +51,7 @@ public class BrokerConfiguration implements CamelConfiguration {
             McpGateway gateway = camel.getRegistry().lookupByNameAndType("mcpGateway", McpGateway.class);
             sessions = new SessionRegistry(mapper(camel), Duration.parse(staleAfter), Duration.parse(disconnectedAfter),
                     mcp -> gateway.notifier().isConnected(mcp), inbox -> gateway.notifier().isListening(inbox),
-                    maxSessionsPerIdentity);
+                    maxSessionsPerIdentity, new StoredSessions(camel.createProducerTemplate()), instanceId());
         }
         return sessions;
     }
@@ -64,6 +70,20 @@ public class BrokerConfiguration implements CamelConfiguration {
     public BrokerTools brokerTools(CamelContext camel) {
         MessageRouter r = brokerMessages(camel);
         return new BrokerTools(brokerSessions(camel), r, new Negotiator(r::adapterExists), mapper(camel), Meters.registry(camel));
+    }
+
+    /** This process among those sharing one database: configured, or host and process id. */
+    String instanceId() {
+        if (instanceId != null && !instanceId.isBlank()) {
+            return instanceId.trim();
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "localhost";
+        }
+        return host + "-" + ProcessHandle.current().pid();
     }
 
     @Override
@@ -85,13 +105,24 @@ public class BrokerConfiguration implements CamelConfiguration {
         @Override
         public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
             context.createProducerTemplate().sendBody("direct:broker-load", null);
-            LoggerFactory.getLogger(BrokerConfiguration.class).info("Broker loaded {} stored sessions",
-                    config.brokerSessions(context).all().size());
-            Systems systems = context.getRegistry().lookupByNameAndType("systems", Systems.class);
             SessionRegistry sessions = config.brokerSessions(context);
+            LoggerFactory.getLogger(BrokerConfiguration.class).info("Broker {}: {} stored sessions",
+                    config.instanceId(), sessions.count());
+            Systems systems = context.getRegistry().lookupByNameAndType("systems", Systems.class);
             if (systems != null) {
-                systems.register("broker", () -> new Systems.Status("broker", true, Systems.State.CONNECTED,
-                        sessions.all().size() + " sessions"));
+                systems.register("broker", () -> status(sessions));
+            }
+        }
+
+        /**
+         * The sessions are counted in the store: when it cannot answer, the broker cannot work either,
+         * and readiness says so (503 with the store's own check beside it), never an error of its own.
+         */
+        private static Systems.Status status(SessionRegistry sessions) {
+            try {
+                return new Systems.Status("broker", true, Systems.State.CONNECTED, sessions.count() + " sessions");
+            } catch (RuntimeException e) {
+                return new Systems.Status("broker", true, Systems.State.DISCONNECTED, "its store does not answer");
             }
         }
 

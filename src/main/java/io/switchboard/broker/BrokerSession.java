@@ -22,6 +22,8 @@ public final class BrokerSession {
     private volatile long lastHeartbeat;
     private volatile Status status;
     private volatile String mcpSessionId;
+    /** The instance whose MCP connection carries it, as broker_sessions says (null: none known). */
+    private volatile String instanceId;
 
     public BrokerSession(String id, Capabilities capabilities, long connectedAt, long lastHeartbeat, Status status) {
         this(id, null, capabilities, connectedAt, lastHeartbeat, status);
@@ -90,6 +92,19 @@ public final class BrokerSession {
 
     public String mcpSessionId() {
         return mcpSessionId;
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    void instanceId(String instance) {
+        this.instanceId = instance;
+    }
+
+    /** The connection of this instance it is reachable on, without counting as a heartbeat. */
+    void reachableOn(String mcp) {
+        this.mcpSessionId = mcp;
     }
 
     void bind(String mcp, long now) {

@@ -85,8 +85,8 @@ public final class BrokerTools {
     }
 
     /** The timer's sweep: sessions gone quiet turn stale, then disconnected; events are logged and counted. */
-    public List<Map<String, Object>> sweep() {
-        List<Map<String, Object>> changed = sessions.sweep(System.currentTimeMillis());
+    public List<Map<String, Object>> sweep(List<Map<String, Object>> silent) {
+        List<Map<String, Object>> changed = sessions.sweep(silent, System.currentTimeMillis());
         for (Map<String, Object> row : changed) {
             String event = "session_" + row.get("status");
             LOG.info("Broker event {}: session {}", event, row.get("session_id"));

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -47,9 +46,7 @@ public final class MessageRouter {
     private final Notifier notifier;
     private final int queueLimit;
     private final Supplier<MeterRegistry> metrics;
-    /** Orders a recipient's queue within a priority; monotonic even if the clock steps back. */
     private volatile io.micrometer.core.instrument.Timer deliveryLatency;
-    private final AtomicLong seq = new AtomicLong(System.currentTimeMillis() * 1000);
 
     public MessageRouter(CamelContext camel, ObjectMapper mapper, ProtocolRegistry protocols, SessionRegistry sessions,
                          Notifier notifier, int queueLimit, Supplier<MeterRegistry> metrics) {
@@ -174,22 +171,53 @@ public final class MessageRouter {
 
     // ------------------------------------------------------------------ delivery
 
-    /** The delivery queue's consumer: notifications to a recipient that is online now. */
+    /** What the doorbell carries for a stored message: ids only, "recipient message". */
+    public String doorbell(Map<String, Object> row) {
+        return row.get("recipient_id") + " " + row.get("message_id");
+    }
+
+    /**
+     * A ring heard (from this instance or another): the message to deliver when this process
+     * holds its recipient's connection, else null (the instance that holds it heard it too).
+     */
+    public Map<String, Object> heard(String ring) {
+        int space = ring == null ? -1 : ring.indexOf(' ');
+        if (space < 0) {
+            return null;
+        }
+        String recipient = ring.substring(0, space);
+        return sessions.holds(recipient) ? Map.of("recipient_id", recipient, "message_id", ring.substring(space + 1)) : null;
+    }
+
+    /** The ids of a batch of rings heard, for one read of their rows. */
+    public Map<String, Object> deliveryQuery(List<Map<String, Object>> rings) {
+        return Map.of("message_ids", rings.stream().map(r -> String.valueOf(r.get("message_id"))).distinct().toList());
+    }
+
+    /** After a (re)connection of the doorbell: the messages of the sessions held here that may have rung unheard. */
+    public Map<String, Object> catchUpQuery(Long since) {
+        return Map.of("recipients", sessions.held(), "since", since == null ? 0L : since);
+    }
+
+    /**
+     * Notifications to a recipient reachable from this process: on its MCP connection here, or to
+     * the listeners of its inbox (a handle-only session of MCP 2026-07-28). Answers whether any went out.
+     */
     @SuppressWarnings("unchecked")
     public boolean deliver(Map<String, Object> row) {
-        BrokerSession recipient = sessions.find(String.valueOf(row.get("recipient_id")));
-        if (recipient == null || !sessions.online(recipient)) {
-            return false;
-        }
-        Map<String, Object> message = describe(row);
-        if (recipient.mcpSessionId() != null) {
-            notifier.toSession(recipient.mcpSessionId(), "notifications/message",
+        String recipientId = String.valueOf(row.get("recipient_id"));
+        String mcp = sessions.connectionOf(recipientId);
+        String inbox = String.format(INBOX_URI, recipientId);
+        if (mcp != null) {
+            Map<String, Object> message = describe(row);
+            notifier.toSession(mcp, "notifications/message",
                     Map.of("level", "info", "logger", "broker", "data", Map.of("type", "broker_message", "message", message)));
-            notifier.toSession(recipient.mcpSessionId(), "notifications/resources/updated",
-                    Map.of("uri", String.format(INBOX_URI, recipient.id())));
-        } else {
+            notifier.toSession(mcp, "notifications/resources/updated", Map.of("uri", inbox));
+        } else if (notifier.isListening(inbox)) {
             // A handle-only session (MCP 2026-07-28): its listeners hear the inbox changed and read it.
-            notifier.resourceUpdated(String.format(INBOX_URI, recipient.id()));
+            notifier.resourceUpdated(inbox);
+        } else {
+            return false;
         }
         long created = ((Number) row.get("created_at")).longValue();
         row.put("delivered_at", System.currentTimeMillis());
@@ -356,7 +384,7 @@ public final class MessageRouter {
             if (hasRoute(uri)) {
                 Object adapted = template.requestBody(uri, write(payload));
                 Object value = adapted instanceof String s ? read(s) : adapted;
-                Protocol target = protocols.find(protocol.name(), to);
+                Protocol target = protocols.findStored(protocol.name(), to);
                 if (target != null) {
                     protocols.validatePayload(target, value);
                 }
@@ -394,7 +422,8 @@ public final class MessageRouter {
         row.put("protocol_name", adapted.protocol());
         row.put("protocol_version", adapted.version());
         row.put("priority", priority.rank());
-        row.put("seq", seq.updateAndGet(prev -> Math.max(prev + 1, now * 1000)));
+        // The database orders the queue (a sequence, V6_14): one order for every instance.
+        row.put("seq", 0);
         row.put("payload", write(adapted.payload()));
         row.put("created_at", now);
         row.put("expires_at", ttlMillis == null ? null : now + ttlMillis);

@@ -18,13 +18,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.semver4j.Semver;
 
 /**
  * The protocols agents agree on: name, semantic version, the JSON Schema every payload must meet,
  * and the delivery patterns it allows. Rows live in broker_protocols (written by the broker
- * routes); this keeps them compiled in memory so a send validates without touching the database.
+ * routes), the truth every instance shares; this keeps them compiled in memory so a send
+ * validates without touching the database. A stored protocol never changes (name and version are
+ * its key, a change is a new version), so a compiled copy cannot go stale: what another instance
+ * registered is simply missing here, and a miss reads the table again before it answers.
  */
 public final class ProtocolRegistry {
 
@@ -40,9 +44,12 @@ public final class ProtocolRegistry {
     private final SchemaRegistry schemas = SchemaRegistry.withDefaultDialect(Dialects.getDraft202012());
     private final Schema metaSchema = schemas.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
     private final Map<String, Protocol> protocols = new ConcurrentHashMap<>();
+    private final Supplier<List<Map<String, Object>>> stored;
 
-    public ProtocolRegistry(ObjectMapper mapper) {
+    /** @param stored reads every broker_protocols row (a route) */
+    public ProtocolRegistry(ObjectMapper mapper, Supplier<List<Map<String, Object>>> stored) {
         this.mapper = mapper;
+        this.stored = stored;
     }
 
     /** Checks a broker_register_protocol call; answers the broker_protocols row to insert. */
@@ -98,9 +105,12 @@ public final class ProtocolRegistry {
     /** Replaces what is known with the rows of broker_protocols (at start, or after a miss). */
     public void load(List<Map<String, Object>> rows) {
         Map<String, Protocol> fresh = new ConcurrentHashMap<>();
-        for (Map<String, Object> row : rows) {
-            Protocol p = fromRow(lowerKeys(row));
-            fresh.put(p.key(), p);
+        for (Map<String, Object> raw : rows) {
+            Map<String, Object> row = lowerKeys(raw);
+            String key = Protocol.key(String.valueOf(row.get("name")), String.valueOf(row.get("version")));
+            // Compiled once per instance: a stored protocol is immutable.
+            Protocol known = protocols.get(key);
+            fresh.put(key, known != null ? known : fromRow(row));
         }
         protocols.keySet().retainAll(fresh.keySet());
         protocols.putAll(fresh);
@@ -116,8 +126,18 @@ public final class ProtocolRegistry {
                 .sorted(Comparator.comparing(Protocol::version).reversed()).toList();
     }
 
-    public Protocol require(String name, String version) {
+    /** Known here, or registered on another instance since this one last read the table; null if neither. */
+    public Protocol findStored(String name, String version) {
         Protocol p = find(name, version);
+        if (p == null && name != null && version != null) {
+            load(stored.get());
+            p = find(name, version);
+        }
+        return p;
+    }
+
+    public Protocol require(String name, String version) {
+        Protocol p = findStored(name, version);
         if (p == null) {
             List<String> known = versions(name).stream().map(v -> v.version().getVersion()).toList();
             throw new ToolException(ErrorCode.NOT_FOUND, "Protocol " + name + " " + version + " is not registered",

@@ -6,7 +6,6 @@ import io.switchboard.guard.ErrorCode;
 import io.switchboard.guard.ToolException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,9 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
- * The broker's sessions, kept in memory for the hot path and written through to broker_sessions
- * by the broker routes. Which MCP connection carries which broker session is known only here:
- * after a restart every agent reconnects and resumes its session id.
+ * The broker's sessions. The broker_sessions row is the truth, shared by every instance on one
+ * database: existence, owner, capabilities, heartbeat and status are read from it on each use, so
+ * a session created on one instance is resumed, used and sent to on any other. What stays here is
+ * local by nature: which MCP connection of this process carries which broker session.
  */
 public final class SessionRegistry {
 
@@ -33,27 +33,33 @@ public final class SessionRegistry {
     private final Predicate<String> mcpSessionAlive;
     private final Predicate<String> inboxListened;
     private final int maxSessionsPerIdentity;
-    private final Map<String, BrokerSession> sessions = new ConcurrentHashMap<>();
+    private final SessionRows rows;
+    private final String instanceId;
+    /** A call refreshes the stored heartbeat only when it is older than this: a send need not write twice. */
+    private final long touchEvery;
+    /** broker session id → the MCP session of this process it is reachable on. */
+    private final Map<String, String> bindings = new ConcurrentHashMap<>();
     private final Map<String, String> byMcpSession = new ConcurrentHashMap<>();
-
-    public SessionRegistry(ObjectMapper mapper, Duration staleAfter, Duration disconnectedAfter,
-                           Predicate<String> mcpSessionAlive) {
-        this(mapper, staleAfter, disconnectedAfter, mcpSessionAlive, uri -> false, Integer.MAX_VALUE);
-    }
 
     /**
      * @param inboxListened whether a 2026-07-28 client listens for updates of an inbox URI: how a
      *                      session that is a handle only (no MCP session) is reachable
      * @param maxSessionsPerIdentity live (not disconnected) sessions one client identity may hold
+     * @param rows the broker_sessions table
+     * @param instanceId this process among those sharing the database
      */
     public SessionRegistry(ObjectMapper mapper, Duration staleAfter, Duration disconnectedAfter,
-                           Predicate<String> mcpSessionAlive, Predicate<String> inboxListened, int maxSessionsPerIdentity) {
+                           Predicate<String> mcpSessionAlive, Predicate<String> inboxListened, int maxSessionsPerIdentity,
+                           SessionRows rows, String instanceId) {
         this.maxSessionsPerIdentity = maxSessionsPerIdentity;
         this.mapper = mapper;
         this.staleAfter = staleAfter;
         this.disconnectedAfter = disconnectedAfter;
         this.mcpSessionAlive = mcpSessionAlive;
         this.inboxListened = inboxListened;
+        this.rows = rows;
+        this.instanceId = instanceId;
+        this.touchEvery = Math.max(1, staleAfter.toMillis() / 10);
     }
 
     /**
@@ -67,7 +73,7 @@ public final class SessionRegistry {
         BrokerSession.Capabilities caps = args.get("capabilities") == null ? null : capabilities(args.get("capabilities"));
         BrokerSession session;
         if (resume != null) {
-            session = sessions.get(resume);
+            session = find(resume);
             if (session == null) {
                 throw notFound(resume);
             }
@@ -78,33 +84,31 @@ public final class SessionRegistry {
         } else {
             session = new BrokerSession(UUID.randomUUID().toString(), identity,
                     caps == null ? BrokerSession.Capabilities.NONE : caps, now, now, BrokerSession.Status.ACTIVE);
-            synchronized (this) {
-                long held = sessions.values().stream()
-                        .filter(s -> identity != null && identity.equals(s.owner()) && s.status() != BrokerSession.Status.DISCONNECTED)
-                        .count();
-                if (held >= maxSessionsPerIdentity) {
-                    throw new ToolException(ErrorCode.RATE_LIMIT_EXCEEDED, "At most " + maxSessionsPerIdentity
-                            + " live broker sessions per client (switchboard.broker.max-sessions-per-identity)",
-                            List.of("Resume an earlier session with resume_session_id instead of opening a new one",
-                                    "Sessions without a heartbeat for the disconnect time no longer count"));
-                }
-                sessions.put(session.id(), session);
+            // Counted in the table: sessions opened on other instances count too. Two connects racing
+            // on two instances may both pass the last place; the limit is a guard against runaway
+            // clients, not an exact quota.
+            if (identity != null && maxSessionsPerIdentity < Integer.MAX_VALUE && rows.live(identity) >= maxSessionsPerIdentity) {
+                throw new ToolException(ErrorCode.RATE_LIMIT_EXCEEDED, "At most " + maxSessionsPerIdentity
+                        + " live broker sessions per client (switchboard.broker.max-sessions-per-identity)",
+                        List.of("Resume an earlier session with resume_session_id instead of opening a new one",
+                                "Sessions without a heartbeat for the disconnect time no longer count"));
             }
         }
-        String previous = session.mcpSessionId();
+        String previous = bindings.remove(session.id());
         if (previous != null) {
-            byMcpSession.remove(previous);
+            byMcpSession.remove(previous, session.id());
         }
         // MCP 2026-07-28 has no transport session: the broker session id is then the only handle.
-        String earlier = mcpSessionId == null ? null : byMcpSession.put(mcpSessionId, session.id());
-        if (earlier != null && !earlier.equals(session.id())) {
-            BrokerSession replaced = sessions.get(earlier);
-            if (replaced != null) {
+        if (mcpSessionId != null) {
+            String earlier = byMcpSession.put(mcpSessionId, session.id());
+            if (earlier != null && !earlier.equals(session.id())) {
                 // It keeps its queue; it is simply no longer reachable on this connection.
-                replaced.unbind();
+                bindings.remove(earlier, mcpSessionId);
             }
+            bindings.put(session.id(), mcpSessionId);
         }
         session.bind(mcpSessionId, now);
+        session.instanceId(mcpSessionId == null ? null : instanceId);
         return row(session);
     }
 
@@ -116,6 +120,7 @@ public final class SessionRegistry {
         row.put("last_heartbeat", s.lastHeartbeat());
         row.put("status", s.status().name().toLowerCase(Locale.ROOT));
         row.put("owner", s.owner());
+        row.put("instance_id", s.instanceId());
         return row;
     }
 
@@ -129,7 +134,7 @@ public final class SessionRegistry {
             return authorize(caller(mcpSessionId), identity);
         }
         BrokerSession s = authorize(require(handle), identity);
-        s.heartbeat(System.currentTimeMillis());
+        touch(s);
         return s;
     }
 
@@ -163,49 +168,96 @@ public final class SessionRegistry {
         if (identity == null || !identity.startsWith("token:")) {
             return null;
         }
-        return sessions.values().stream().filter(s -> identity.equals(s.owner())).map(BrokerSession::id).toList();
+        return all().stream().filter(s -> identity.equals(s.owner())).map(BrokerSession::id).toList();
     }
 
     /** The broker session of the MCP connection making a call. */
     BrokerSession caller(String mcpSessionId) {
         String id = mcpSessionId == null ? null : byMcpSession.get(mcpSessionId);
-        BrokerSession s = id == null ? null : sessions.get(id);
+        BrokerSession s = id == null ? null : find(id);
         if (s == null) {
             throw new ToolException(ErrorCode.VALIDATION_ERROR, "This connection has no broker session",
                     List.of("Call broker_connect first (with resume_session_id to continue an earlier session)",
                             "Without an MCP session (protocol 2026-07-28) pass the session_id broker_connect returned"));
         }
-        // Any call is a sign of life: an agent busy sending need not heartbeat as well.
-        s.heartbeat(System.currentTimeMillis());
+        touch(s);
         return s;
     }
 
+    /** Any call is a sign of life: an agent busy sending need not heartbeat as well. */
+    private void touch(BrokerSession s) {
+        long now = System.currentTimeMillis();
+        if (now - s.lastHeartbeat() >= touchEvery || s.status() != BrokerSession.Status.ACTIVE) {
+            rows.touch(s.id(), now);
+        }
+        s.heartbeat(now);
+    }
+
     public BrokerSession require(String sessionId) {
-        BrokerSession s = sessionId == null ? null : sessions.get(sessionId);
+        BrokerSession s = find(sessionId);
         if (s == null) {
             throw notFound(sessionId);
         }
         return s;
     }
 
+    /** The session as stored now, with the connection of this process it is reachable on. */
     public BrokerSession find(String sessionId) {
-        return sessionId == null ? null : sessions.get(sessionId);
+        Map<String, Object> row = sessionId == null ? null : rows.find(sessionId);
+        if (row == null) {
+            return null;
+        }
+        return fromRow(row);
     }
 
-    public Collection<BrokerSession> all() {
-        return sessions.values();
+    public List<BrokerSession> all() {
+        return rows.all().stream().map(this::fromRow).toList();
+    }
+
+    public long count() {
+        return rows.count();
     }
 
     /**
-     * Reachable right now: bound to an MCP connection that is still open, or (a handle-only
-     * session, MCP 2026-07-28) its inbox is listened to on a subscriptions/listen stream.
+     * Reachable right now: bound to an MCP connection of this process that is still open, held by
+     * another instance (which is told by the doorbell and pushes), or (a handle-only session,
+     * MCP 2026-07-28) its inbox is listened to on a subscriptions/listen stream here.
      */
     public boolean online(BrokerSession s) {
         if (s.status() == BrokerSession.Status.DISCONNECTED) {
             return false;
         }
         String mcp = s.mcpSessionId();
-        return mcp != null ? mcpSessionAlive.test(mcp) : inboxListened.test(String.format(MessageRouter.INBOX_URI, s.id()));
+        if (mcp != null) {
+            return mcpSessionAlive.test(mcp);
+        }
+        if (s.instanceId() != null && !s.instanceId().equals(instanceId)) {
+            return true;
+        }
+        return inboxListened.test(String.format(MessageRouter.INBOX_URI, s.id()));
+    }
+
+    /** Whether this process holds the connection or listening stream the session is reached on (no database read). */
+    public boolean holds(String sessionId) {
+        String mcp = bindings.get(sessionId);
+        return mcp != null && mcpSessionAlive.test(mcp) || inboxListened.test(String.format(MessageRouter.INBOX_URI, sessionId));
+    }
+
+    /** The open MCP connection of this process the session is reachable on, or null. */
+    public String connectionOf(String sessionId) {
+        String mcp = bindings.get(sessionId);
+        return mcp != null && mcpSessionAlive.test(mcp) ? mcp : null;
+    }
+
+    /** The sessions bound to open MCP connections of this process (never empty: SQL's IN needs one). */
+    public List<String> held() {
+        List<String> held = new ArrayList<>();
+        bindings.forEach((id, mcp) -> {
+            if (mcpSessionAlive.test(mcp)) {
+                held.add(id);
+            }
+        });
+        return held.isEmpty() ? List.of("") : held;
     }
 
     public Map<String, Object> heartbeat(BrokerSession s) {
@@ -213,59 +265,50 @@ public final class SessionRegistry {
         return row(s);
     }
 
-    /** Sessions whose heartbeat is overdue change state; answers the rows to update. */
-    public List<Map<String, Object>> sweep(long now) {
+    /** The rows of sessions silent for longer than the stale time: those the sweep looks at. */
+    public Map<String, Object> sweepQuery() {
+        return Map.of("silent_since", System.currentTimeMillis() - staleAfter.toMillis());
+    }
+
+    /** Of the stored sessions gone quiet, those whose state changes; answers the rows to update. */
+    public List<Map<String, Object>> sweep(List<Map<String, Object>> silent, long now) {
         List<Map<String, Object>> changed = new ArrayList<>();
-        for (BrokerSession s : sessions.values()) {
-            long silent = now - s.lastHeartbeat();
-            BrokerSession.Status next = silent >= disconnectedAfter.toMillis() ? BrokerSession.Status.DISCONNECTED
-                    : silent >= staleAfter.toMillis() ? BrokerSession.Status.STALE : BrokerSession.Status.ACTIVE;
+        for (Map<String, Object> raw : silent) {
+            BrokerSession s = fromRow(raw);
+            long heard = s.lastHeartbeat();
+            long quiet = now - heard;
+            BrokerSession.Status next = quiet >= disconnectedAfter.toMillis() ? BrokerSession.Status.DISCONNECTED
+                    : quiet >= staleAfter.toMillis() ? BrokerSession.Status.STALE : BrokerSession.Status.ACTIVE;
             if (next.ordinal() > s.status().ordinal()) {
-                if (next == BrokerSession.Status.DISCONNECTED && s.mcpSessionId() != null) {
-                    byMcpSession.remove(s.mcpSessionId());
+                if (next == BrokerSession.Status.DISCONNECTED) {
+                    String mcp = bindings.remove(s.id());
+                    if (mcp != null) {
+                        byMcpSession.remove(mcp, s.id());
+                    }
                 }
-                s.status(next);
-                changed.add(row(s));
+                Map<String, Object> update = new LinkedHashMap<>();
+                update.put("session_id", s.id());
+                update.put("status", next.name().toLowerCase(Locale.ROOT));
+                // The update applies only if no heartbeat arrived meanwhile (on any instance).
+                update.put("last_heartbeat", heard);
+                changed.add(update);
             }
         }
         return changed;
     }
 
-    /**
-     * Retention: of the stored sessions chosen for deletion (rows with session_id), forgets those
-     * that are still disconnected and silent since before {@code cutoff} here too, and answers their
-     * ids; one resumed in the meantime stays. A session only in the table (not loaded) is answered as is.
-     */
-    public List<String> forgetDisconnected(List<Map<String, Object>> rows, long cutoff) {
-        List<String> gone = new ArrayList<>();
-        for (Map<String, Object> raw : rows) {
-            String id = String.valueOf(ProtocolRegistry.lowerKeys(raw).get("session_id"));
-            boolean[] kept = {false};
-            sessions.computeIfPresent(id, (k, s) -> {
-                if (s.status() == BrokerSession.Status.DISCONNECTED && s.lastHeartbeat() < cutoff) {
-                    return null;
-                }
-                kept[0] = true;
-                return s;
-            });
-            if (!kept[0]) {
-                gone.add(id);
-            }
+    private BrokerSession fromRow(Map<String, Object> raw) {
+        Map<String, Object> row = ProtocolRegistry.lowerKeys(raw);
+        BrokerSession s = new BrokerSession(String.valueOf(row.get("session_id")),
+                row.get("owner") == null ? null : String.valueOf(row.get("owner")),
+                capabilities(read(String.valueOf(row.get("capabilities")))),
+                ((Number) row.get("connected_at")).longValue(), ((Number) row.get("last_heartbeat")).longValue(),
+                BrokerSession.Status.valueOf(String.valueOf(row.get("status")).toUpperCase(Locale.ROOT)));
+        s.instanceId(row.get("instance_id") == null ? null : String.valueOf(row.get("instance_id")));
+        if (s.status() != BrokerSession.Status.DISCONNECTED) {
+            s.reachableOn(bindings.get(s.id()));
         }
-        return gone;
-    }
-
-    /** At start: every stored session, none of them on a connection yet. */
-    public void load(List<Map<String, Object>> rows) {
-        for (Map<String, Object> raw : rows) {
-            Map<String, Object> row = ProtocolRegistry.lowerKeys(raw);
-            BrokerSession s = new BrokerSession(String.valueOf(row.get("session_id")),
-                    row.get("owner") == null ? null : String.valueOf(row.get("owner")),
-                    capabilities(read(String.valueOf(row.get("capabilities")))),
-                    ((Number) row.get("connected_at")).longValue(), ((Number) row.get("last_heartbeat")).longValue(),
-                    BrokerSession.Status.valueOf(String.valueOf(row.get("status")).toUpperCase(Locale.ROOT)));
-            sessions.putIfAbsent(s.id(), s);
-        }
+        return s;
     }
 
     @SuppressWarnings("unchecked")

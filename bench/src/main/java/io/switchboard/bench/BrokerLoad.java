@@ -31,7 +31,10 @@ public final class BrokerLoad {
 
     public static void main(String[] argv) throws Exception {
         Args a = new Args(argv);
-        URI url = URI.create(a.get("url", "http://127.0.0.1:8080/mcp"));
+        // Several URLs (comma-separated): instances sharing one database; sessions are spread over
+        // them in turn, so a sender and its random recipient are on different instances about half the time.
+        List<URI> urls = java.util.Arrays.stream(a.get("url", "http://127.0.0.1:8080/mcp").split(",")).map(URI::create).toList();
+        URI url = urls.get(0);
         int sessions = a.getInt("sessions", 1000);
         int senders = a.getInt("senders", 64);
         long warmupNanos = TimeUnit.SECONDS.toNanos(a.getInt("warmup", 5));
@@ -58,7 +61,7 @@ public final class BrokerLoad {
             return t;
         });
         for (int i = 0; i < sessions; i++) {
-            McpConnection c = new McpConnection(http, url);
+            McpConnection c = new McpConnection(http, urls.get(i % urls.size()));
             await(c.initialize());
             JsonNode r = await(c.callTool("broker_connect", "{}"));
             brokerIds.add(r.path("result").path("structuredContent").path("session_id").asText());
@@ -91,11 +94,12 @@ public final class BrokerLoad {
         for (int s = 0; s < senders; s++) {
             send(conns.get(s % conns.size()), brokerIds, accepted, errors, window, done);
         }
-        CpuShare cpu = new CpuShare(Long.parseLong(a.get("server-pid", "-1")), a.getInt("clk-tck", 100));
+        List<CpuShare> cpus = java.util.Arrays.stream(a.get("server-pid", "-1").split(","))
+                .map(pid -> new CpuShare(Long.parseLong(pid.trim()), a.getInt("clk-tck", 100))).toList();
         LoadGenerator.sleepUntil(window[0]);
-        cpu.start();
+        cpus.forEach(CpuShare::start);
         LoadGenerator.sleepUntil(window[1]);
-        cpu.stop();
+        cpus.forEach(CpuShare::stop);
         done.await(runNanos / 1_000_000_000L + 120, TimeUnit.SECONDS);
         // Notifications still in flight for sends inside the window are awaited briefly.
         long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -117,8 +121,11 @@ public final class BrokerLoad {
         result.put("p99_ms", h.getValueAtPercentile(99) / 1000.0);
         result.put("max_ms", h.getMaxValue() / 1000.0);
         result.put("errors", errors.get());
-        result.put("server_cpu_cores", cpu.serverCores());
-        result.put("client_cpu_cores", cpu.clientCores());
+        // Every server's share added up (two instances: both processes).
+        result.put("instances", urls.size());
+        result.put("server_cpu_cores", cpus.stream().anyMatch(c -> c.serverCores() == null) ? null
+                : Math.round(cpus.stream().mapToDouble(CpuShare::serverCores).sum() * 100) / 100.0);
+        result.put("client_cpu_cores", cpus.get(0).clientCores());
         String json = McpConnection.JSON.writeValueAsString(result);
         System.out.println(json);
         String out = a.get("out", null);

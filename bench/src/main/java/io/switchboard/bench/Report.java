@@ -182,6 +182,7 @@ public final class Report {
     private static String broker(Path results, Properties machine) throws IOException {
         JsonNode bs = read(results.resolve("broker-sqlite.json"));
         JsonNode bp = read(results.resolve("broker-postgresql.json"));
+        JsonNode b2 = read(results.resolve("broker-postgresql-2.json"));
         StringBuilder md = new StringBuilder();
         md.append("## Agent broker: point-to-point sends to 1,000 connected sessions\n\n");
         md.append(measuredOn(machine));
@@ -198,6 +199,7 @@ public final class Report {
                 + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         brokerRow(md, "SQLite (default; WAL, synchronous NORMAL)", bs);
         brokerRow(md, "PostgreSQL 15 (loopback, fsync off as in the tests)", bp);
+        brokerRow(md, "PostgreSQL 15, two instances (sessions alternate between them; delivery across them by LISTEN/NOTIFY)", b2);
         if (bs != null) {
             double rate = bs.path("messages_per_s").asDouble();
             double p99 = bs.path("p99_ms").asDouble();
