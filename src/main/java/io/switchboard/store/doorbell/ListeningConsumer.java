@@ -1,10 +1,10 @@
 package io.switchboard.store.doorbell;
 
+import io.github.resilience4j.core.IntervalFunction;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +35,8 @@ final class ListeningConsumer extends DefaultConsumer {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private ExecutorService executor;
     private volatile boolean running;
+    /** Waits before reconnecting: the first, doubling, at most the longest (resilience4j's exponential backoff). */
+    private IntervalFunction backoff;
 
     ListeningConsumer(DoorbellEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -45,6 +47,8 @@ final class ListeningConsumer extends DefaultConsumer {
     protected void doStart() throws Exception {
         super.doStart();
         running = true;
+        DoorbellComponent component = endpoint.getComponent();
+        backoff = IntervalFunction.ofExponentialBackoff(component.firstBackoff(), 2.0, component.maxBackoff());
         executor = getEndpoint().getCamelContext().getExecutorServiceManager()
                 .newSingleThreadExecutor(this, "doorbell-listen-" + endpoint.channel());
         executor.execute(this::listenUntilStopped);
@@ -100,7 +104,7 @@ final class ListeningConsumer extends DefaultConsumer {
                     return;
                 }
                 failures++;
-                long wait = backoff(failures, component.firstBackoff(), component.maxBackoff());
+                long wait = backoff.apply(failures);
                 LOG.warn("Doorbell {} lost its LISTEN connection ({}); reconnecting in {} ms", endpoint.channel(),
                         e.getMessage(), wait);
                 try {
@@ -113,12 +117,6 @@ final class ListeningConsumer extends DefaultConsumer {
                 }
             }
         }
-    }
-
-    /** {@code first}, doubling, at most {@code max}. */
-    static long backoff(int failures, Duration first, Duration max) {
-        long delay = first.toMillis() << Math.min(failures - 1, 20);
-        return Math.min(delay, max.toMillis());
     }
 
     private void dispatch(String payload, Long catchUpSince) {
