@@ -35,15 +35,27 @@ public final class RouteInvoker {
     /** Sends {@code body} with {@code headers} into the route; the Mono carries the finished exchange. */
     public Mono<Exchange> call(Endpoint endpoint, Object body, Map<String, Object> headers, CallContext call,
                                Duration timeout) {
-        return Mono.fromCallable(() -> template.send(endpoint, ex -> {
-                    ex.getMessage().setBody(body);
-                    ex.getMessage().getHeaders().putAll(headers);
-                    if (call != null) {
-                        ex.setProperty(CallContext.PROPERTY, call);
-                    }
-                }))
+        return send(endpoint, body, headers, call)
                 .subscribeOn(workers)
                 .timeout(timeout);
+    }
+
+    /**
+     * The same, on the calling thread (the event loop): only for a route declared never to block
+     * ({@code blocking: false}), which finishes before this returns, so there is nothing to time out.
+     */
+    public Mono<Exchange> callInPlace(Endpoint endpoint, Object body, Map<String, Object> headers, CallContext call) {
+        return send(endpoint, body, headers, call);
+    }
+
+    private Mono<Exchange> send(Endpoint endpoint, Object body, Map<String, Object> headers, CallContext call) {
+        return Mono.fromCallable(() -> template.send(endpoint, ex -> {
+            ex.getMessage().setBody(body);
+            ex.getMessage().getHeaders().putAll(headers);
+            if (call != null) {
+                ex.setProperty(CallContext.PROPERTY, call);
+            }
+        }));
     }
 
     public void close() throws Exception {

@@ -29,7 +29,8 @@ import reactor.util.context.ContextView;
 /**
  * One tool call, start to finish: arguments coerced (an object argument may arrive as a JSON
  * string), guarded, validated against the tool's schema, then the tool's route runs off the event
- * loop under a timeout; its body becomes structured content, any failure an error envelope.
+ * loop under a timeout (or, declared {@code blocking: false}, in place); its body becomes structured
+ * content, any failure an error envelope.
  */
 final class ToolHandler {
 
@@ -97,7 +98,9 @@ final class ToolHandler {
             Map<String, Object> headers = new HashMap<>(stateless != null ? Map.of(TOOL_HEADER, tool.name())
                     : Map.of(TOOL_HEADER, tool.name(), SESSION_HEADER, exchange.sessionId()));
             headers.put(CLIENT_HEADER, client(reactorContext));
-            return invoker.call(endpoint, args, headers, call, timeout)
+            Mono<Exchange> route = tool.mayBlock() ? invoker.call(endpoint, args, headers, call, timeout)
+                    : invoker.callInPlace(endpoint, args, headers, call);
+            return route
                     .map(ex -> toResult(ex, started))
                     .onErrorResume(e -> Mono.just(failure(e, started)));
         });
