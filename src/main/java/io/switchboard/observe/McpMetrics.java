@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -74,55 +73,36 @@ public final class McpMetrics {
     private volatile Meter.MeterProvider<Timer> requestDurations;
     private volatile Meter.MeterProvider<Timer> toolDurations;
 
-    /**
-     * The meters of the per-request paths, by their two tag values: a profile of the gateway showed
-     * {@code MeterProvider.withTags} (a Tags object sorted and an id looked up in the registry on
-     * every call) as ~4 % of the event loop's time. The tag values come from bounded sets
-     * (endpoints, method labels, declared tools, two outcomes), so these maps stay small.
-     */
-    private record MeterKey(String first, String second) {
-    }
-
-    private final ConcurrentHashMap<MeterKey, Counter> requestCounters = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<MeterKey, Timer> requestTimers = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<MeterKey, Timer> toolTimers = new ConcurrentHashMap<>();
-
     public void rpc(String endpoint, String method) {
-        requestCounters.computeIfAbsent(new MeterKey(endpoint, method), k -> {
-            Meter.MeterProvider<Counter> p = requests;
-            if (p == null) {
-                p = requests = Counter.builder("mcp.requests").description("MCP messages received, by JSON-RPC method")
-                        .withRegistry(registry());
-            }
-            return p.withTags("endpoint", k.first(), "method", k.second());
-        }).increment();
+        Meter.MeterProvider<Counter> p = requests;
+        if (p == null) {
+            p = requests = Counter.builder("mcp.requests").description("MCP messages received, by JSON-RPC method")
+                    .withRegistry(registry());
+        }
+        p.withTags("endpoint", endpoint, "method", method).increment();
     }
 
     public void requestDuration(String endpoint, String method, long nanos) {
-        requestTimers.computeIfAbsent(new MeterKey(endpoint, method), k -> {
-            Meter.MeterProvider<Timer> p = requestDurations;
-            if (p == null) {
-                p = requestDurations = Timer.builder("mcp.request.duration")
-                        .description("Time from receiving an MCP request to its response")
-                        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-                        .withRegistry(registry());
-            }
-            return p.withTags("endpoint", k.first(), "method", k.second());
-        }).record(nanos, TimeUnit.NANOSECONDS);
+        Meter.MeterProvider<Timer> p = requestDurations;
+        if (p == null) {
+            p = requestDurations = Timer.builder("mcp.request.duration")
+                    .description("Time from receiving an MCP request to its response")
+                    .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                    .withRegistry(registry());
+        }
+        p.withTags("endpoint", endpoint, "method", method).record(nanos, TimeUnit.NANOSECONDS);
         listener.request(endpoint, method, nanos);
     }
 
     /** One tool call; {@code errorCode} is null when it succeeded. */
     public void toolCall(String tool, long nanos, String errorCode) {
-        toolTimers.computeIfAbsent(new MeterKey(tool, errorCode == null ? "success" : "error"), k -> {
-            Meter.MeterProvider<Timer> p = toolDurations;
-            if (p == null) {
-                p = toolDurations = Timer.builder("mcp.tool.duration").description("Tool call latency, by tool and outcome")
-                        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-                        .withRegistry(registry());
-            }
-            return p.withTags("tool", k.first(), "outcome", k.second());
-        }).record(nanos, TimeUnit.NANOSECONDS);
+        Meter.MeterProvider<Timer> p = toolDurations;
+        if (p == null) {
+            p = toolDurations = Timer.builder("mcp.tool.duration").description("Tool call latency, by tool and outcome")
+                    .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                    .withRegistry(registry());
+        }
+        p.withTags("tool", tool, "outcome", errorCode == null ? "success" : "error").record(nanos, TimeUnit.NANOSECONDS);
         if (errorCode != null) {
             Counter.builder("mcp.tool.errors").description("Failed tool calls, by tool and error code")
                     .tag("tool", tool).tag("code", errorCode).register(registry()).increment();
