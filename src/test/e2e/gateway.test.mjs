@@ -121,7 +121,10 @@ test('a route added at run time becomes a tool and clients get tools/list_change
       '    from:',
       '      uri: direct:late_tool',
       '      steps:',
-      "        - setBody: { simple: '{\"hello\": \"${body[who]}\"}' }",
+      '        - setBody:',
+      '            method:',
+      '              beanType: java.util.Map',
+      "              method: \"of('hello', ${body[who]})\"",
     ].join('\n'));
     await changed;
     const { tools } = await client.listTools();

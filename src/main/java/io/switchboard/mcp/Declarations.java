@@ -30,7 +30,8 @@ public final class Declarations {
 
     public record Tool(String name, String originName, String route, String title, String description,
                        Map<String, Object> annotations, Map<String, Object> inputSchema,
-                       Map<String, Object> outputSchema, String timeout, String result, Integer maxStringLength) {
+                       Map<String, Object> outputSchema, String timeout, String result, Integer maxStringLength,
+                       Boolean blocking) {
 
         public String routeUri() {
             return route != null ? route : "direct:" + name;
@@ -48,6 +49,17 @@ public final class Declarations {
          */
         public ArgumentGuard guard(ArgumentGuard gatewayGuard) {
             return maxStringLength == null ? gatewayGuard : gatewayGuard.withMaxStringLength(maxStringLength);
+        }
+
+        /**
+         * False when the declaration says {@code blocking: false}: the route is a pure
+         * transformation (no I/O, no locks, no waiting), so the call runs on the event loop that
+         * read the request instead of hopping to worker threads and back. Every other tool, the
+         * default, runs off the loop. A route declared so that does block stalls every connection
+         * on that loop: the declaration is the route author's promise.
+         */
+        public boolean mayBlock() {
+            return !Boolean.FALSE.equals(blocking);
         }
 
         public boolean returnsContent() {

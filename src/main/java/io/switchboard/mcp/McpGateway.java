@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.stream.Collectors;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Ordered;
 import org.apache.camel.StartupListener;
@@ -241,6 +242,9 @@ public final class McpGateway extends ServiceSupport implements StartupListener,
                 }
             }
             endpoint.syncTools(tools, name -> toolSpec(name, byName.get(name).declaration()));
+            endpoint.transport().toolsOnLoop(byName.entrySet().stream()
+                    .filter(t -> !t.getValue().declaration().mayBlock()).map(Map.Entry::getKey)
+                    .collect(Collectors.toSet()));
 
             Map<String, Object> resources = new LinkedHashMap<>();
             Map<String, Object> templates = new LinkedHashMap<>();

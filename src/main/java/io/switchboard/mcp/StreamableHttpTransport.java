@@ -24,6 +24,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -58,6 +59,8 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
     private volatile McpStreamableServerSession.Factory sessionFactory;
     private volatile boolean closing;
     private volatile StatelessEra stateless;
+    /** Tools declared {@code blocking: false}: their calls (small bodies) stay on the event loop, no hop. */
+    private volatile Set<String> toolsOnLoop = Set.of();
 
     public StreamableHttpTransport(String endpoint, ObjectMapper objectMapper, McpJsonMapper jsonMapper,
                                    TransportSettings settings, McpMetrics metrics) {
@@ -107,6 +110,14 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
         if (era != null) {
             era.listening(limits.maxListenersPerClient(), gate);
         }
+    }
+
+    /**
+     * The names (on this endpoint) of the tools whose routes never block: a call to one of them is
+     * guarded, validated and run on the event loop that read it instead of on two worker pools.
+     */
+    void toolsOnLoop(Set<String> names) {
+        this.toolsOnLoop = Set.copyOf(names);
     }
 
     /** notifications/resources/updated to the 2026-07-28 listeners that named {@code uri}. */
@@ -315,7 +326,8 @@ public final class StreamableHttpTransport implements McpStreamableServerTranspo
             error(ctx, 400, -32600, "Invalid Request: not a JSON-RPC 2.0 message");
             return;
         }
-        if (!offloaded && McpSchema.METHOD_TOOLS_CALL.equals(obj.path("method").asText())) {
+        if (!offloaded && McpSchema.METHOD_TOOLS_CALL.equals(obj.path("method").asText())
+                && !toolsOnLoop.contains(obj.path("params").path("name").asText())) {
             // Argument guard, schema validation and the start of the SDK call: worker work.
             offload(ctx, () -> handleMessage(ctx, obj));
             return;

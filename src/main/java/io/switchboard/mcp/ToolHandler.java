@@ -29,7 +29,8 @@ import reactor.util.context.ContextView;
 /**
  * One tool call, start to finish: arguments coerced (an object argument may arrive as a JSON
  * string), guarded, validated against the tool's schema, then the tool's route runs off the event
- * loop under a timeout; its body becomes structured content, any failure an error envelope.
+ * loop under a timeout (or, declared {@code blocking: false}, in place); its body becomes structured
+ * content, any failure an error envelope.
  */
 final class ToolHandler {
 
@@ -97,7 +98,9 @@ final class ToolHandler {
             Map<String, Object> headers = new HashMap<>(stateless != null ? Map.of(TOOL_HEADER, tool.name())
                     : Map.of(TOOL_HEADER, tool.name(), SESSION_HEADER, exchange.sessionId()));
             headers.put(CLIENT_HEADER, client(reactorContext));
-            return invoker.call(endpoint, args, headers, call, timeout)
+            Mono<Exchange> route = tool.mayBlock() ? invoker.call(endpoint, args, headers, call, timeout)
+                    : invoker.callInPlace(endpoint, args, headers, call);
+            return route
                     .map(ex -> toResult(ex, started))
                     .onErrorResume(e -> Mono.just(failure(e, started)));
         });
@@ -241,6 +244,13 @@ final class ToolHandler {
             return new LinkedHashMap<>();
         }
         Object value = body instanceof String s ? readTree(s) : body;
+        if (value instanceof Map<?, ?> map && isPlainJson(map)) {
+            // Already what JSON reads back (string keys; strings, numbers, booleans, lists, maps):
+            // a copy, not a round trip through Jackson's token buffer for every call.
+            @SuppressWarnings("unchecked")
+            Map<String, Object> plain = new LinkedHashMap<>((Map<String, Object>) map);
+            return plain;
+        }
         if (value instanceof Map || (value != null && !(value instanceof JsonNode) && !(value instanceof Iterable)
                 && !(value instanceof CharSequence) && !(value instanceof Number) && !(value instanceof Boolean)
                 && !value.getClass().isArray())) {
@@ -252,6 +262,31 @@ final class ToolHandler {
         Map<String, Object> wrapped = new LinkedHashMap<>();
         wrapped.put("result", value instanceof JsonNode n ? mapper.convertValue(n, Object.class) : value);
         return wrapped;
+    }
+
+    /** Whether {@code value} serialises as itself: JSON's own types only, maps keyed by strings. */
+    static boolean isPlainJson(Object value) {
+        if (value == null || value instanceof String || value instanceof Boolean || value instanceof Integer
+                || value instanceof Long || value instanceof Double) {
+            return true;
+        }
+        if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                if (!(e.getKey() instanceof String) || !isPlainJson(e.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (value instanceof List<?> list) {
+            for (Object item : list) {
+                if (!isPlainJson(item)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     private Object readTree(String s) {

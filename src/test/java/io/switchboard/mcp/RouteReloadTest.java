@@ -66,7 +66,9 @@ class RouteReloadTest {
                       uri: direct:greet
                       steps:
                         - setBody:
-                            simple: '{"greeting": "Hello, ${body[name]}!"}'
+                            method:
+                              beanType: java.util.Map
+                              method: "of('greeting', 'Hello, ${body[name]}!')"
                 """);
 
         assertThat(listChanged.get(30, java.util.concurrent.TimeUnit.SECONDS)).isNotEmpty();
@@ -75,6 +77,11 @@ class RouteReloadTest {
                         .contains("greet"));
         JsonNode r = mcp.callTool("greet", Map.of("name", "Ada"));
         assertThat(r.path("result").path("structuredContent").path("greeting").asText()).isEqualTo("Hello, Ada!");
+        // The README's example builds a Map, not JSON text: quotes and commas in a value stay the value.
+        JsonNode quoted = mcp.callTool("greet", Map.of("name", "O'Brien \"the first\", (x)"));
+        assertThat(quoted.path("result").path("isError").asBoolean()).isFalse();
+        assertThat(quoted.path("result").path("structuredContent").path("greeting").asText())
+                .isEqualTo("Hello, O'Brien \"the first\", (x)!");
         JsonNode missing = mcp.callTool("greet", Map.of());
         assertThat(missing.path("result").path("structuredContent").path("error_code").asText()).isEqualTo("validation_error");
 
