@@ -66,13 +66,14 @@ class BrokerRetentionTest {
         long hourAgo = now - Duration.ofHours(1).toMillis();
         // Rows as an earlier run left them: old and disconnected, recently disconnected, old with a
         // message waiting for it, and one whose heartbeat is old but that is still marked active.
+        // The waiting message first: the retention timer may run between any two of these inserts.
+        db.update("insert into broker_messages (message_id, recipient_id, sender_id, protocol_name, protocol_version, priority, seq, payload, created_at)"
+                + " values ('waiting', 'old-pending', 'someone', 'p', '1.0.0', 1, 1, '{}', ?)", hourAgo);
         for (Object[] row : new Object[][] {{"old-gone", hourAgo, "disconnected"}, {"recent-kept", now, "disconnected"},
                 {"old-pending", hourAgo, "disconnected"}, {"old-active", hourAgo, "active"}}) {
             db.update("insert into broker_sessions (session_id, capabilities, connected_at, last_heartbeat, status) values (?, '{}', ?, ?, ?)",
                     row[0], row[1], row[1], row[2]);
         }
-        db.update("insert into broker_messages (message_id, recipient_id, sender_id, protocol_name, protocol_version, priority, seq, payload, created_at)"
-                + " values ('waiting', 'old-pending', 'someone', 'p', '1.0.0', 1, 1, '{}', ?)", hourAgo);
 
         // The stored heartbeat is the truth on every instance: a session silent for an hour, though
         // still marked active, is disconnected by the sweep and then goes like the others.
