@@ -47,7 +47,11 @@ class ObservabilityTest {
                 .contains("mcp_request_duration_seconds_count{endpoint=\"/mcp\",method=\"tools/call\"")
                 .contains("mcp_sessions{endpoint=\"/mcp\"")
                 .contains("mcp_sse_connections{endpoint=\"/mcp\"")
-                .contains("mcp_rejected_total{reason=\"parse_error\"");
+                .contains("mcp_rejected_total{reason=\"parse_error\"")
+                // The JVM's own meters: what a soak or an operator reads heap and threads from.
+                .contains("jvm_memory_used_bytes{area=\"heap\"")
+                .contains("jvm_threads_live_threads")
+                .contains("process_cpu_usage");
     }
 
     @Test
