@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.guard.Sanitizer;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -87,8 +90,7 @@ final class HealthDetails implements Handler<RoutingContext> {
             boolean own = OWN_GROUP.equals(r.getCheck().getGroup());
             if (r.getDetails() != null && !r.getDetails().isEmpty()) {
                 Map<String, Object> data = new TreeMap<>();
-                r.getDetails().forEach((k, v) -> data.put(k, v instanceof Number || v instanceof Boolean ? v
-                        : v instanceof java.time.temporal.TemporalAccessor || own ? String.valueOf(v) : clean(String.valueOf(v))));
+                r.getDetails().forEach((k, v) -> data.put(k, detail(v, own)));
                 check.put("data", data);
             }
             checks.add(check);
@@ -97,6 +99,24 @@ final class HealthDetails implements Handler<RoutingContext> {
         body.put("status", up ? "UP" : "DOWN");
         body.put("checks", checks);
         return body;
+    }
+
+    /** A detail's value: numbers, flags and timestamps as they are (a time is no host:port), text cleaned. */
+    private static Object detail(Object value, boolean own) {
+        if (value instanceof Number || value instanceof Boolean) {
+            return value;
+        }
+        String text = String.valueOf(value);
+        return own || value instanceof TemporalAccessor || isTimestamp(text) ? text : clean(text);
+    }
+
+    private static boolean isTimestamp(String text) {
+        try {
+            DateTimeFormatter.ISO_ZONED_DATE_TIME.parse(text);
+            return true;
+        } catch (DateTimeParseException notATime) {
+            return false;
+        }
     }
 
     /** The messages of an error and its causes, as Camel lists them, without their class names. */
