@@ -53,7 +53,9 @@ class ClusterFailoverIT {
     @Test
     void oneLeaderHoldsTheSessionAndTheSweepersAndHandsThemOverTwice() throws Exception {
         // A killed client's stream-management session hibernates on Prosody (default 10 min) with its
-        // presence still up; kept short here so what the test counts is the sessions Switchboard holds.
+        // presence still up; kept short here, and the counter leaves a killed instance's resource out:
+        // what it counts is the sessions running instances hold (the overlap with a hibernating
+        // stream, a few hundred ms at most, is printed).
         try (ProsodyServer prosody = ProsodyServer.startWith("smacks_hibernation_time = 1", BOT, PEER);
                 XmppPeer peer = XmppPeer.login(prosody, PEER)) {
             DatabaseLogin db = PostgresServer.shared().createDatabase();
@@ -78,7 +80,7 @@ class ClusterFailoverIT {
                 assertSweepers(first, second);
 
                 // ---- failover 1: kill -9 the leader while sends go to both instances
-                Map<String, String> accepted = failover(first, second, "one", peer);
+                Map<String, String> accepted = failover(first, second, "one", peer, sessions);
                 assertDeliveredOnce(peer, accepted);
                 assertThat(sessions.now()).isEqualTo(1);
 
@@ -86,13 +88,15 @@ class ClusterFailoverIT {
                 third = start("node-3", prosody, db, lock);
                 assertFollower(third, "node-2");
                 assertSweepers(second, third);
-                Map<String, String> acceptedAgain = failover(second, third, "two", peer);
+                Map<String, String> acceptedAgain = failover(second, third, "two", peer, sessions);
                 assertDeliveredOnce(peer, acceptedAgain);
                 assertSweepers(third, null);
                 assertThat(sessions.now()).isEqualTo(1);
 
                 sessions.stop();
-                assertThat(sessions.max()).as("most bot sessions seen on Prosody at one time").isEqualTo(1);
+                System.out.printf("cluster failover: %d samples showed a new leader's session beside a killed one's"
+                        + " hibernating stream%n", sessions.ghostOverlaps());
+                assertThat(sessions.max()).as("most bot sessions of running instances seen on Prosody at one time").isEqualTo(1);
             } finally {
                 sessions.stop();
                 for (SwitchboardProcess p : new SwitchboardProcess[] {first, second, third}) {
@@ -105,7 +109,8 @@ class ClusterFailoverIT {
     }
 
     /** Sends alternate between the two instances; the leader is killed after a quarter of them. */
-    private Map<String, String> failover(SwitchboardProcess leader, SwitchboardProcess follower, String round, XmppPeer peer)
+    private Map<String, String> failover(SwitchboardProcess leader, SwitchboardProcess follower, String round, XmppPeer peer,
+                                         SessionCounter sessions)
             throws Exception {
         Map<String, String> accepted = new ConcurrentHashMap<>();
         McpHttp[] clients = {new McpHttp(leader.uri("/mcp")).initialize(), new McpHttp(follower.uri("/mcp")).initialize()};
@@ -135,6 +140,9 @@ class ClusterFailoverIT {
         try {
             assertThat(quarter.await(60, TimeUnit.SECONDS)).isTrue();
             long killedAt = System.nanoTime();
+            // The session Prosody shows now is the leader's: once its process is dead, what Prosody
+            // keeps of it is a stream-management hibernation, not a session any instance holds.
+            sessions.killed();
             leader.kill();
             awaitState(follower, "connected");
             Duration takeover = Duration.ofNanos(System.nanoTime() - killedAt);
@@ -239,9 +247,30 @@ class ClusterFailoverIT {
             this.bot = bot;
         }
 
+        /** Resources of killed instances, whose presence Prosody keeps while it hibernates their stream. */
+        private final java.util.Set<String> dead = ConcurrentHashMap.newKeySet();
+        private final AtomicInteger ghostOverlaps = new AtomicInteger();
+
+        /** Sessions held by running instances (a killed instance's hibernating stream is not one). */
         int now() {
             List<Presence> presences = roster.getAvailablePresences(bot);
-            return (int) presences.stream().filter(Presence::isAvailable).count();
+            List<String> live = presences.stream().filter(Presence::isAvailable).map(p -> String.valueOf(p.getFrom()))
+                    .filter(from -> !dead.contains(from)).toList();
+            if (live.size() < presences.stream().filter(Presence::isAvailable).count() && !live.isEmpty()) {
+                ghostOverlaps.incrementAndGet();
+            }
+            return live.size();
+        }
+
+        /** The instance whose session is shown now is about to be killed. */
+        void killed() {
+            roster.getAvailablePresences(bot).stream().filter(Presence::isAvailable)
+                    .forEach(p -> dead.add(String.valueOf(p.getFrom())));
+        }
+
+        /** Samples in which a new leader's session and a killed one's hibernating stream were both shown. */
+        int ghostOverlaps() {
+            return ghostOverlaps.get();
         }
 
         void start() {
